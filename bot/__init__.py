@@ -1,0 +1,1 @@
+"""The chat front: channel-neutral flows, the Telegram channel, the CLI and app wiring."""

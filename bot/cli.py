@@ -1,0 +1,244 @@
+"""The `neuguong` command: run the bot, migrate, manage the tree, grant admins, make invites."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.i18n import plain
+from bot.settings import Settings, SettingsError, load_settings
+from domain.errors import DomainError
+from domain.invites import create_system_invite
+from domain.members import grant_admin
+from domain.units import add_path, find_path
+from storage.db import make_engine, make_sessionmaker
+from storage.dto import Role, UnitKind
+from storage.migrate import upgrade
+from storage.repos import units as unit_repo
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+org_app = typer.Typer(no_args_is_help=True, help="The organisation tree.")
+admin_app = typer.Typer(no_args_is_help=True, help="Administrators.")
+invite_app = typer.Typer(no_args_is_help=True, help="Invite links.")
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(admin_app, name="admin")
+app.add_typer(invite_app, name="invite")
+log = logging.getLogger("neuguong")
+T = TypeVar("T")
+
+
+class Fail(Exception):
+    """Stop the command with a message for the operator and an exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise Fail(plain("vi", "cli.bad_settings", detail=str(error)), 2) from None
+
+
+def _lang(settings: Settings | None = None) -> str:
+    return settings.default_language if settings else "vi"
+
+
+def _execute(work: Callable[[Settings], Awaitable[T]]) -> T:
+    """Run a command; every failure becomes one line on stderr and an exit code."""
+    settings: Settings | None = None
+    try:
+        settings = _settings()
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return asyncio.run(work(settings))
+    except Fail as fail:
+        typer.echo(str(fail), err=True)
+        raise typer.Exit(fail.code) from None
+    except SettingsError as error:
+        typer.echo(plain(_lang(settings), "cli.bad_settings", detail=str(error)), err=True)
+        raise typer.Exit(2) from None
+    except DomainError as error:
+        typer.echo(plain(_lang(settings), error.key, **error.params), err=True)
+        raise typer.Exit(1) from None
+    except (SQLAlchemyError, OSError) as error:
+        log.debug("database failure", exc_info=True)
+        detail = str(error).splitlines()[0][:200]
+        typer.echo(plain(_lang(settings), "cli.db_error", detail=detail), err=True)
+        raise typer.Exit(1) from None
+
+
+async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.command()
+def run() -> None:
+    """Apply migrations and run the bot (long polling) until Ctrl+C or SIGTERM."""
+    from bot.telegram.app import serve
+
+    async def work(settings: Settings) -> None:
+        settings.token()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await serve(settings, stop)
+        except InvalidToken:
+            raise Fail(plain(settings.default_language, "cli.token_refused"), 2) from None
+        except NetworkError as error:
+            raise Fail(plain(settings.default_language, "cli.telegram_down", detail=str(error))) from None
+
+    _execute(work)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all pending migrations."""
+
+    async def work(settings: Settings) -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        typer.echo(plain(settings.default_language, "cli.db_upgraded"))
+
+    _execute(work)
+
+
+@org_app.command("add")
+def org_add(
+    path: Annotated[str, typer.Argument(help='Unit path, e.g. "Đảng bộ Khối/Đảng bộ Sở/Chi bộ"')],
+    kind: Annotated[UnitKind | None, typer.Option(help="Kind of the last unit")] = None,
+) -> None:
+    """Add a unit, creating any missing parents (kinds are inferred from the names)."""
+
+    async def work(settings: Settings) -> None:
+        unit, created = await _in_session(settings, lambda s: add_path(s, path, _now(), kind))
+        key = "cli.org_added" if created else "cli.org_exists"
+        typer.echo(plain(settings.default_language, key, path=path, id=unit.id, n=created))
+
+    _execute(work)
+
+
+@org_app.command("list")
+def org_list(path: Annotated[str | None, typer.Argument(help="Subtree to show")] = None) -> None:
+    """Print the tree (or a subtree) with each unit's kind and number of members."""
+
+    async def work(settings: Settings) -> None:
+        lines = await _in_session(settings, lambda s: _tree_lines(s, settings, path))
+        for line in lines:
+            typer.echo(line)
+
+    _execute(work)
+
+
+async def _tree_lines(session: AsyncSession, settings: Settings, path: str | None) -> list[str]:
+    root = await find_path(session, path) if path else None
+    found = await unit_repo.subtree(session, root)
+    counts = await unit_repo.member_counts(session, [u.id for u in found])
+    base = root.path.count("/") if root else 2
+    lang = settings.default_language
+    if not found:
+        return [plain(lang, "cli.org_empty")]
+    return [
+        "  " * (u.path.count("/") - base)
+        + plain(lang, "cli.org_line", name=u.name, kind=plain(lang, f"kind.{u.kind.value}"),
+                members=counts.get(u.id, 0))
+        for u in found
+    ]
+
+
+@admin_app.command("grant")
+def admin_grant(
+    telegram_id: Annotated[int, typer.Argument(help="The person's Telegram user id")],
+    unit: Annotated[str | None, typer.Option(help="Limit to this subtree (unit path)")] = None,
+) -> None:
+    """Make a Telegram user an admin of the whole tree or of one subtree."""
+
+    async def work(settings: Settings) -> None:
+        async def grant(session: AsyncSession) -> bool:
+            scope = await find_path(session, unit) if unit else None
+            return await grant_admin(session, "telegram", str(telegram_id), scope, settings.default_language, _now())
+
+        added = await _in_session(settings, grant)
+        key = "cli.admin_granted" if added else "cli.admin_exists"
+        typer.echo(plain(settings.default_language, key, id=telegram_id, unit=unit or "*"))
+
+    _execute(work)
+
+
+@invite_app.command("create")
+def invite_create(
+    unit: Annotated[str, typer.Option(help="Unit path of the cell")],
+    uses: Annotated[int | None, typer.Option(help="How many people may use it")] = None,
+    days: Annotated[int | None, typer.Option(help="Days until it expires")] = None,
+    role: Annotated[Role, typer.Option(help="member, secretary or deputy")] = Role.MEMBER,
+) -> None:
+    """Create an invite link for a cell (or a secretary/deputy appointment link)."""
+
+    async def work(settings: Settings) -> None:
+        if role is Role.ADMIN:
+            raise DomainError("error.bad_choice")
+        username = await _bot_username(settings)
+
+        async def create(session: AsyncSession) -> tuple[str, datetime]:
+            target = await find_path(session, unit)
+            made = await create_system_invite(
+                session, target, role, uses or settings.invite_uses,
+                days or settings.invite_days, _now(),
+            )
+            return made.token, made.invite.expires_at
+
+        token, expires = await _in_session(settings, create)
+        lang = settings.default_language
+        local = expires.astimezone(settings.zone).strftime("%d/%m/%Y %H:%M")
+        typer.echo(plain(lang, "cli.invite_created", unit=unit, expires=local))
+        typer.echo(f"https://t.me/{username}?start={token}")
+
+    _execute(work)
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    try:
+        async with Bot(settings.token(), base_url=settings.telegram_api_base_url) as bot:
+            return bot.username
+    except TelegramError as error:
+        raise Fail(plain(settings.default_language, "cli.no_username", detail=str(error))) from None
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

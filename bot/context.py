@@ -1,0 +1,116 @@
+"""What a flow sees while it handles one update: who, when, the session, the reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import t, tn
+from bot.screens import Choice, Delivery, Outcome, Screen
+from domain.access import Actor
+from domain.members import load_actor
+from storage.dto import AccountDTO, ConversationDTO
+from storage.repos import conversations
+from storage.repos import users as user_repo
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update from any chat network, reduced to what the flows need."""
+
+    channel: str
+    update_id: int
+    external_id: str
+    chat_id: str
+    display_name: str = ""
+    text: str | None = None
+    command: str | None = None
+    args: str = ""
+    callback: str | None = None
+    content: str | None = None  # a kind of message the flows do not take (sticker, voice…)
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    bot_username: str
+    default_language: str
+    zone: ZoneInfo
+    root_admins: frozenset[tuple[str, str]] = frozenset()  # (channel, external_id)
+    invite_days: int = 14
+    invite_uses: int = 100
+
+    def link(self, token: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={token}"
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    incoming: Incoming
+    account: AccountDTO
+    actor: Actor
+    now: datetime
+    config: BotConfig
+    conversation: ConversationDTO | None
+    outcome: Outcome = field(default_factory=Outcome)
+
+    @property
+    def lang(self) -> str:
+        return self.actor.language
+
+    @property
+    def state(self) -> str | None:
+        return self.conversation.state if self.conversation else None
+
+    @property
+    def data(self) -> dict[str, object]:
+        return dict(self.conversation.data) if self.conversation else {}
+
+    def t(self, key: str, /, **params: object) -> str:
+        return t(self.lang, key, **params)
+
+    def tn(self, key: str, plural: str, n: int, /, **params: object) -> str:
+        return tn(self.lang, key, plural, n, **params)
+
+    def choice(self, key: str, data: str, **params: object) -> Choice:
+        return Choice(self.t(key, **params), data)
+
+    def reply(self, screen: Screen) -> None:
+        self.outcome.replies.append(screen)
+
+    def say(self, key: str, /, **params: object) -> None:
+        self.reply(Screen(self.t(key, **params)))
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.config.zone)
+
+    async def set_state(self, state: str, data: dict[str, object]) -> None:
+        await conversations.save(
+            self.session, self.account.id, self.conversation, state, data, self.now
+        )
+        version = self.conversation.version + 1 if self.conversation else 1
+        self.conversation = ConversationDTO(state, dict(data), version)
+
+    async def clear_state(self) -> None:
+        if self.conversation is not None:
+            await conversations.clear(self.session, self.account.id)
+            self.conversation = None
+
+    async def reload_actor(self) -> None:
+        account = await user_repo.find_account(
+            self.session, self.account.channel, self.account.external_id
+        )
+        assert account is not None
+        self.account = account
+        self.actor = await load_actor(self.session, account, self.actor.root_admin)
+
+    async def notify(self, user_ids: list[int], key: str, /, **params: object) -> None:
+        """A notice to other people, each in their own language (Lazy params included)."""
+        for account in await user_repo.reach(self.session, user_ids):
+            if account.user_id == self.actor.user_id or account.chat_id is None:
+                continue
+            screen = Screen(t(account.language, key, **params))
+            self.outcome.deliveries.append(Delivery(account.channel, account.chat_id, screen))

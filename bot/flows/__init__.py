@@ -1,0 +1,1 @@
+"""Channel-neutral conversations. Each module exposes `register(router)`."""

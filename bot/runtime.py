@@ -1,0 +1,110 @@
+"""Handles one Incoming in one transaction: claim the update, identify, route, commit.
+
+The boundary commits, once: the update claim, the conversation state and the domain change
+land together or not at all, so a redelivered update is never applied twice. Replies are
+sent by the channel after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.context import BotConfig, Ctx, Incoming
+from bot.router import Router
+from bot.screens import Outcome, Screen
+from domain.errors import DomainError
+from domain.members import Identity, identify
+from storage.repos import conversations, updates
+from storage.repos.conversations import StaleConversation
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Runtime:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: BotConfig,
+        router: Router,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.config = config
+        self.router = router
+        self.clock = clock
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        """Handle one update; a conflict with another process is retried once."""
+        for attempt in (1, 2):
+            try:
+                return await self._handle(incoming)
+            except (StaleConversation, IntegrityError):
+                log.info("update %s conflicted (attempt %s)", incoming.update_id, attempt)
+        return Outcome()
+
+    async def _handle(self, incoming: Incoming) -> Outcome:
+        async with self.sessions() as session:
+            now = self.clock()
+            ctx = await self._open(session, incoming, now)
+            if ctx is None:
+                return Outcome()
+            try:
+                await self._dispatch(ctx)
+                await session.commit()
+            except DomainError as error:
+                await session.rollback()
+                return await self._refuse(session, incoming, now, error)
+            except (StaleConversation, IntegrityError):
+                raise
+            except Exception:
+                log.exception("update %s failed", incoming.update_id)
+                await session.rollback()
+                return await self._refuse(session, incoming, now, DomainError("error.internal"))
+            return ctx.outcome
+
+    async def _open(self, session: AsyncSession, incoming: Incoming, now: datetime) -> Ctx | None:
+        if not await updates.claim(session, incoming.channel, incoming.update_id, now):
+            log.info("update %s already handled", incoming.update_id)
+            return None
+        who = await self._identify(session, incoming, now)
+        conversation = await conversations.load(session, who.account.id)
+        return Ctx(session, incoming, who.account, who.actor, now, self.config, conversation)
+
+    async def _identify(self, session: AsyncSession, incoming: Incoming, now: datetime) -> Identity:
+        root = (incoming.channel, incoming.external_id) in self.config.root_admins
+        return await identify(
+            session,
+            incoming.channel,
+            incoming.external_id,
+            incoming.chat_id,
+            incoming.display_name,
+            self.config.default_language,
+            root,
+            now,
+        )
+
+    async def _dispatch(self, ctx: Ctx) -> None:
+        handler = self.router.route(ctx)
+        if handler is not None:
+            await handler(ctx)
+
+    async def _refuse(
+        self, session: AsyncSession, incoming: Incoming, now: datetime, error: DomainError
+    ) -> Outcome:
+        """Answer a refusal; the update is still recorded, the conversation stays as it was."""
+        ctx = await self._open(session, incoming, now)
+        await session.commit()
+        if ctx is None:
+            return Outcome()
+        text = ctx.t(error.key, **error.params)
+        return Outcome(replies=[Screen(text)])

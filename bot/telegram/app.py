@@ -1,0 +1,91 @@
+"""Building and running the Telegram application (long polling)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.context import BotConfig
+from bot.flows.routes import build_router
+from bot.i18n import LANGUAGES, t
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.telegram import handlers
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+# Commands shown in Telegram's menu, by language: (command, description key).
+COMMANDS = {
+    "vi": (("start", "cmd.start"), ("hoso", "cmd.profile"), ("moi", "cmd.invite"),
+           ("donvi", "cmd.units"), ("ngonngu", "cmd.language"), ("huy", "cmd.cancel"),
+           ("help", "cmd.help")),
+    "en": (("start", "cmd.start"), ("profile", "cmd.profile"), ("invite", "cmd.invite"),
+           ("units", "cmd.units"), ("language", "cmd.language"), ("cancel", "cmd.cancel"),
+           ("help", "cmd.help")),
+}
+
+
+def file_base_url(base_url: str) -> str:
+    """https://api.telegram.org/bot -> https://api.telegram.org/file/bot"""
+    head, _, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    app = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .build()
+    )
+    handlers.register(app)
+    return app
+
+
+async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
+    for language in LANGUAGES:
+        commands = [BotCommand(c, t(language, key)) for c, key in COMMANDS[language]]
+        await app.bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=language)
+    default = [BotCommand(c, t("vi", key)) for c, key in COMMANDS["vi"]]
+    await app.bot.set_my_commands(default, BotCommandScopeDefault())
+
+
+def bot_config(settings: Settings, username: str) -> BotConfig:
+    return BotConfig(
+        bot_username=username,
+        default_language=settings.default_language,
+        zone=settings.zone,
+        root_admins=frozenset(("telegram", str(i)) for i in settings.admin_telegram_ids),
+        invite_days=settings.invite_days,
+        invite_uses=settings.invite_uses,
+    )
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Migrate, connect, poll until `stop` is set. The same path in production and tests."""
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        app = build_application(settings)
+        async with app:
+            config = bot_config(settings, app.bot.username)
+            app.bot_data[handlers.RUNTIME] = Runtime(
+                make_sessionmaker(engine), config, build_router()
+            )
+            await app.bot.delete_webhook()
+            await set_commands(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            log.info("polling as @%s", app.bot.username)
+            await stop.wait()
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,92 @@
+"""PTB handlers: turn an Update into an Incoming, run it, show the Outcome."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.context import Incoming
+from bot.runtime import Runtime
+from bot.screens import Outcome
+from bot.telegram.render import show
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+RUNTIME = "runtime"
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The parts of an update the flows use; None for what the bot ignores."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    base = {
+        "channel": CHANNEL,
+        "update_id": update.update_id,
+        "external_id": str(user.id),
+        "chat_id": str(chat.id),
+        "display_name": user.full_name,
+    }
+    if update.callback_query is not None:
+        return Incoming(**base, callback=update.callback_query.data or "")  # type: ignore[arg-type]
+    message = update.message
+    if message is None:
+        return None
+    return Incoming(**base, **_message_parts(message))  # type: ignore[arg-type]
+
+
+def _message_parts(message: Message) -> dict[str, str]:
+    text = message.text
+    if text is None:
+        return {"content": _content_kind(message)}
+    if text.startswith("/"):
+        head, _, args = text[1:].partition(" ")
+        return {"command": head.split("@", 1)[0], "args": args.strip()}
+    return {"text": text}
+
+
+def _content_kind(message: Message) -> str:
+    for kind in ("photo", "document", "sticker", "voice", "video", "audio", "contact", "location"):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every private message and button press goes through the runtime."""
+    incoming = to_incoming(update)
+    if incoming is None:
+        return
+    runtime: Runtime = context.application.bot_data[RUNTIME]
+    outcome = await runtime.handle(incoming)
+    await _answer(update, context, outcome)
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(outcome.toast)
+        except TelegramError as error:  # an old query cannot be answered; the reply still goes
+            log.info("callback answer failed: %s", error)
+    chat = update.effective_chat
+    assert chat is not None
+    edit_id = query.message.message_id if query is not None and query.message else None
+    for screen in outcome.replies:
+        await show(context.bot, chat.id, screen, edit_id)
+    for delivery in outcome.deliveries:
+        if delivery.channel == CHANNEL:
+            await show(context.bot, delivery.chat_id, delivery.screen)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("unhandled error for %r", update, exc_info=context.error)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, on_update))
+    app.add_handler(CallbackQueryHandler(on_update))
+    app.add_error_handler(on_error)

@@ -1,0 +1,75 @@
+"""Pieces of screens used by several flows: the home menu, dates, unit and role names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.context import Ctx
+from bot.i18n import Lazy
+from bot.screens import Choice, Screen
+from storage.dto import Role, UnitDTO, UnitKind
+
+PAGE = 8
+
+
+def when(ctx: Ctx, moment: datetime) -> str:
+    return ctx.local(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def day(ctx: Ctx, moment: datetime) -> str:
+    return ctx.local(moment).strftime("%d/%m/%Y")
+
+
+def kind_name(kind: UnitKind) -> Lazy:
+    return Lazy.of(f"kind.{kind.value}")
+
+
+def role_name(role: Role) -> Lazy:
+    return Lazy.of(f"role.{role.value}")
+
+
+def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
+    """The home reply keyboard for what this person may do."""
+    actor = ctx.actor
+    rows: list[tuple[str, ...]] = []
+    if actor.member is not None:
+        rows.append((ctx.t("menu.profile"), ctx.t("menu.help")))
+    if actor.is_leader or actor.is_admin:
+        rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
+    if not rows:
+        return None
+    if actor.member is None:
+        rows.append((ctx.t("menu.help"),))
+    rows.append((ctx.t("menu.language"),))
+    return tuple(rows)
+
+
+def home(ctx: Ctx, key: str = "home.ready", **params: object) -> Screen:
+    """A message that also (re)shows the home menu."""
+    menu = menu_rows(ctx)
+    return Screen(ctx.t(key, **params), menu=menu, remove_menu=menu is None)
+
+
+def pager(ctx: Ctx, base: str, page: int, total: int) -> tuple[Choice, ...]:
+    """Previous/next buttons for a list shown PAGE at a time."""
+    buttons = []
+    if page > 0:
+        buttons.append(ctx.choice("nav.prev", f"{base}:{page - 1}"))
+    if (page + 1) * PAGE < total:
+        buttons.append(ctx.choice("nav.next", f"{base}:{page + 1}"))
+    return tuple(buttons)
+
+
+def unit_title(ctx: Ctx, unit: UnitDTO) -> str:
+    return ctx.t("unit.title", name=unit.name, kind=kind_name(unit.kind))
+
+
+def parse_ints(data: str, count: int) -> list[int] | None:
+    """The integer fields after the prefix of a callback, or None if forged or malformed."""
+    parts = data.split(":")[1:]
+    if len(parts) < count:
+        return None
+    try:
+        return [int(p) for p in parts[:count]]
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Channel-neutral rules and services. Returns data, never text; never imports `telegram`."""

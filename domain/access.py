@@ -1,0 +1,49 @@
+"""Who may do what, where: every read and write is checked against role and unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.errors import NotAllowed
+from storage.dto import Grant, MemberDTO, Role, UnitDTO
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and what they may touch, loaded once per update."""
+
+    user_id: int
+    language: str
+    member: MemberDTO | None
+    grants: tuple[Grant, ...] = field(default=())
+    root_admin: bool = False
+
+    def _covers(self, roles: tuple[Role, ...], unit: UnitDTO) -> bool:
+        return any(g.role in roles and unit.path.startswith(g.unit_path) for g in self.grants)
+
+    def is_admin_of(self, unit: UnitDTO) -> bool:
+        return self.root_admin or self._covers((Role.ADMIN,), unit)
+
+    def is_tree_admin(self) -> bool:
+        return self.root_admin or any(g.role is Role.ADMIN and not g.unit_path for g in self.grants)
+
+    def leads(self, unit: UnitDTO) -> bool:
+        """Secretary or deputy of the unit or of one above it."""
+        return self._covers((Role.SECRETARY, Role.DEPUTY), unit)
+
+    def is_secretary_of(self, unit: UnitDTO) -> bool:
+        return self._covers((Role.SECRETARY,), unit)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.root_admin or any(g.role is Role.ADMIN for g in self.grants)
+
+    @property
+    def is_leader(self) -> bool:
+        return any(g.role in (Role.SECRETARY, Role.DEPUTY) for g in self.grants)
+
+
+def require(condition: bool, key: str = "error.not_allowed") -> None:
+    """Raise NotAllowed unless the condition holds."""
+    if not condition:
+        raise NotAllowed(key)

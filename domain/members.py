@@ -1,0 +1,207 @@
+"""Members and the people behind chat accounts: identify, register, profile, leave, appoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import validation
+from domain.access import Actor, require
+from domain.errors import DomainError, NotFound
+from domain.invites import invite_unit
+from domain.units import visible
+from storage.dto import AccountDTO, InviteDTO, MemberDTO, Role, UnitDTO
+from storage.repos import invites as invite_repo
+from storage.repos import members as repo
+from storage.repos import units as unit_repo
+from storage.repos import users as user_repo
+
+LEADER_ROLES = (Role.SECRETARY, Role.DEPUTY)
+
+
+@dataclass(frozen=True)
+class Identity:
+    account: AccountDTO
+    actor: Actor
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class Registration:
+    unit: UnitDTO
+    member: MemberDTO | None
+    role: Role
+
+
+async def identify(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    chat_id: str | None,
+    display_name: str,
+    default_language: str,
+    root_admin: bool,
+    now: datetime,
+) -> Identity:
+    """Find or create the account behind an incoming message and load what it may do."""
+    account = await user_repo.find_account(session, channel, external_id)
+    is_new = account is None
+    if account is None:
+        account = await user_repo.create_account(
+            session, channel, external_id, chat_id, display_name, default_language, now
+        )
+    else:
+        await user_repo.touch_account(session, account.id, chat_id, now)
+    return Identity(account, await load_actor(session, account, root_admin), is_new)
+
+
+async def load_actor(session: AsyncSession, account: AccountDTO, root_admin: bool) -> Actor:
+    member = await repo.active_of_user(session, account.user_id)
+    grants = await user_repo.grants(session, account.user_id)
+    return Actor(account.user_id, account.language, member, tuple(grants), root_admin)
+
+
+async def set_language(session: AsyncSession, actor: Actor, language: str) -> None:
+    if language not in ("vi", "en"):
+        raise DomainError("error.bad_choice")
+    await user_repo.set_language(session, actor.user_id, language)
+
+
+def check_can_register(actor: Actor, invite: InviteDTO) -> None:
+    """A person holds one membership; a role invite may be used by a member."""
+    if invite.role is Role.MEMBER and actor.member is not None:
+        raise DomainError("register.already_member")
+
+
+async def register(
+    session: AsyncSession,
+    actor: Actor,
+    invite_id: int,
+    profile: dict[str, object],
+    now: datetime,
+) -> Registration:
+    """Use the invite: create the member (for a cell) and grant the invite's role."""
+    invite = await invite_repo.get(session, invite_id)
+    if invite is None:
+        raise DomainError("invite.unknown")
+    check_can_register(actor, invite)
+    unit = await invite_unit(session, invite)
+    if not await invite_repo.consume(session, invite.id, now):
+        raise DomainError("invite.used_up")
+    member = actor.member
+    if member is None and unit.kind.is_cell:
+        member = await repo.add(
+            session,
+            unit.id,
+            actor.user_id,
+            validation.full_name(str(profile.get("name", ""))),
+            _optional_position(profile.get("position")),
+            bool(profile.get("is_head", False)),
+            now,
+        )
+    if invite.role is not Role.MEMBER:
+        await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
+    return Registration(unit, member, invite.role)
+
+
+def _optional_position(value: object) -> str | None:
+    return validation.position(str(value)) if value else None
+
+
+def needs_profile(actor: Actor, invite: InviteDTO, unit: UnitDTO) -> bool:
+    """Whether using this invite asks for name and position."""
+    return actor.member is None and unit.kind.is_cell
+
+
+async def update_profile(session: AsyncSession, actor: Actor, field: str, raw: object) -> MemberDTO:
+    member = _own_member(actor)
+    if field == "name":
+        await repo.update_profile(session, member.id, full_name=validation.full_name(str(raw)))
+    elif field == "position":
+        await repo.update_profile(session, member.id, position=_optional_position(raw))
+    elif field == "is_head":
+        await repo.update_profile(session, member.id, is_head=bool(raw))
+    else:
+        raise DomainError("error.bad_choice")
+    updated = await repo.get(session, member.id)
+    assert updated is not None
+    return updated
+
+
+def _own_member(actor: Actor) -> MemberDTO:
+    if actor.member is None:
+        raise DomainError("profile.not_member")
+    return actor.member
+
+
+async def leave(session: AsyncSession, actor: Actor, now: datetime) -> UnitDTO:
+    """The member leaves the bot; the record stays with the cell, the roles go."""
+    member = _own_member(actor)
+    await repo.leave(session, member.id, now)
+    await user_repo.remove_grants(session, actor.user_id, LEADER_ROLES)
+    unit = await unit_repo.get(session, member.unit_id)
+    assert unit is not None
+    return unit
+
+
+async def appoint(
+    session: AsyncSession, actor: Actor, unit_id: int, member_id: int, role: Role, now: datetime
+) -> tuple[UnitDTO, MemberDTO, bool]:
+    """Make a member of the unit its secretary or deputy. Returns whether it was new."""
+    if role not in LEADER_ROLES:
+        raise DomainError("error.bad_choice")
+    unit = await visible(session, actor, unit_id)
+    require(actor.is_admin_of(unit) or actor.is_secretary_of(unit))
+    member = await repo.get(session, member_id)
+    if member is None or member.unit_id != unit.id or member.status != "active":
+        raise NotFound()
+    if member.user_id is None:
+        raise DomainError("appoint.no_account")
+    added = await user_repo.add_grant(session, member.user_id, role, unit.id, actor.user_id, now)
+    return unit, member, added
+
+
+async def unit_members(
+    session: AsyncSession, actor: Actor, unit_id: int, offset: int, limit: int
+) -> tuple[UnitDTO, list[MemberDTO], int]:
+    unit = await visible(session, actor, unit_id)
+    found = await repo.of_unit(session, unit.id, offset, limit)
+    return unit, found, await repo.count_of_unit(session, unit.id)
+
+
+async def leaders_to_notify(session: AsyncSession, unit: UnitDTO) -> list[int]:
+    """The unit's secretaries and deputies; if it has none yet, the nearest ones above it."""
+    for unit_id in reversed(unit.ancestor_ids):
+        found = await user_repo.leaders_of(session, [unit_id])
+        if found:
+            return found
+    return []
+
+
+async def member_of(session: AsyncSession, member_id: int) -> MemberDTO:
+    member = await repo.get(session, member_id)
+    if member is None:
+        raise NotFound()
+    return member
+
+
+async def grant_admin(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    scope: UnitDTO | None,
+    default_language: str,
+    now: datetime,
+) -> bool:
+    """Make the person behind a chat id an admin of a subtree (None: the whole tree)."""
+    account = await user_repo.find_account(session, channel, external_id)
+    if account is None:
+        # In a private Telegram chat the chat id is the user id.
+        account = await user_repo.create_account(
+            session, channel, external_id, external_id, "", default_language, now
+        )
+    return await user_repo.add_grant(
+        session, account.user_id, Role.ADMIN, scope.id if scope else None, None, now
+    )

@@ -1,0 +1,1 @@
+"""Gettext catalogs (locales/<lang>/LC_MESSAGES/messages.po), shipped as package data."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories returning plain DTOs, engine and migrations."""

@@ -1,0 +1,1 @@
+"""Repositories: queries over one AsyncSession, returning DTOs. They never commit."""

@@ -1,0 +1,92 @@
+"""Members (đảng viên) of the cells."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import MemberDTO
+from storage.models import Member
+
+
+def to_dto(row: Member) -> MemberDTO:
+    return MemberDTO(
+        row.id,
+        row.unit_id,
+        row.user_id,
+        row.full_name,
+        row.position,
+        row.is_head,
+        row.status,
+        row.joined_at,
+    )
+
+
+async def active_of_user(session: AsyncSession, user_id: int) -> MemberDTO | None:
+    row = await session.scalar(
+        select(Member).where(Member.user_id == user_id, Member.status == "active")
+    )
+    return to_dto(row) if row else None
+
+
+async def get(session: AsyncSession, member_id: int) -> MemberDTO | None:
+    row = await session.get(Member, member_id)
+    return to_dto(row) if row else None
+
+
+async def add(
+    session: AsyncSession,
+    unit_id: int,
+    user_id: int | None,
+    full_name: str,
+    position: str | None,
+    is_head: bool,
+    now: datetime,
+) -> MemberDTO:
+    row = Member(
+        unit_id=unit_id,
+        user_id=user_id,
+        full_name=full_name,
+        position=position,
+        is_head=is_head,
+        status="active",
+        joined_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return to_dto(row)
+
+
+async def update_profile(session: AsyncSession, member_id: int, **values: object) -> None:
+    allowed = {"full_name", "position", "is_head"}
+    if not set(values) <= allowed:
+        raise ValueError(f"not a profile field: {set(values) - allowed}")
+    await session.execute(update(Member).where(Member.id == member_id).values(**values))
+
+
+async def leave(session: AsyncSession, member_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Member).where(Member.id == member_id).values(status="left", left_at=now)
+    )
+
+
+async def of_unit(
+    session: AsyncSession, unit_id: int, offset: int = 0, limit: int | None = None
+) -> list[MemberDTO]:
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.unit_id == unit_id, Member.status == "active")
+        .order_by(Member.full_name, Member.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [to_dto(r) for r in rows]
+
+
+async def count_of_unit(session: AsyncSession, unit_id: int) -> int:
+    found = await session.scalar(
+        select(func.count()).where(Member.unit_id == unit_id, Member.status == "active")
+    )
+    return int(found or 0)

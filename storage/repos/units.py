@@ -1,0 +1,107 @@
+"""Units of the organisation tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import UnitDTO, UnitKind, UnitSummary
+from storage.models import Member, Unit
+
+
+def to_dto(row: Unit) -> UnitDTO:
+    return UnitDTO(row.id, row.parent_id, UnitKind(row.kind), row.name, row.path)
+
+
+async def get(session: AsyncSession, unit_id: int) -> UnitDTO | None:
+    row = await session.get(Unit, unit_id)
+    return to_dto(row) if row else None
+
+
+async def many(session: AsyncSession, ids: Sequence[int]) -> dict[int, UnitDTO]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Unit).where(Unit.id.in_(set(ids))))
+    return {r.id: to_dto(r) for r in rows}
+
+
+async def child_by_name(session: AsyncSession, parent_id: int | None, name: str) -> UnitDTO | None:
+    parent = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    row = await session.scalar(select(Unit).where(parent, func.lower(Unit.name) == name.lower()))
+    return to_dto(row) if row else None
+
+
+async def add(
+    session: AsyncSession, parent: UnitDTO | None, kind: UnitKind, name: str, now: datetime
+) -> UnitDTO:
+    row = Unit(parent_id=parent.id if parent else None, kind=kind, name=name, path="", created_at=now)
+    session.add(row)
+    await session.flush()
+    row.path = f"{parent.path if parent else '/'}{row.id}/"
+    await session.flush()
+    return to_dto(row)
+
+
+async def rename(session: AsyncSession, unit_id: int, name: str) -> None:
+    await session.execute(update(Unit).where(Unit.id == unit_id).values(name=name))
+
+
+async def roots(session: AsyncSession) -> list[UnitDTO]:
+    rows = await session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name))
+    return [to_dto(r) for r in rows]
+
+
+async def children(
+    session: AsyncSession, parent_id: int, offset: int = 0, limit: int | None = None
+) -> list[UnitSummary]:
+    """Direct children with their own child and member counts, by name."""
+    sub = select(Unit.parent_id, func.count().label("n")).group_by(Unit.parent_id).subquery()
+    members = (
+        select(Member.unit_id, func.count().label("n"))
+        .where(Member.status == "active")
+        .group_by(Member.unit_id)
+        .subquery()
+    )
+    query = (
+        select(Unit, func.coalesce(sub.c.n, 0), func.coalesce(members.c.n, 0))
+        .outerjoin(sub, sub.c.parent_id == Unit.id)
+        .outerjoin(members, members.c.unit_id == Unit.id)
+        .where(Unit.parent_id == parent_id)
+        .order_by(Unit.name, Unit.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = await session.execute(query)
+    return [UnitSummary(to_dto(u), int(c), int(m)) for u, c, m in rows]
+
+
+async def count_children(session: AsyncSession, parent_id: int) -> int:
+    return int(await session.scalar(select(func.count()).where(Unit.parent_id == parent_id)) or 0)
+
+
+async def subtree(session: AsyncSession, root: UnitDTO | None) -> list[UnitDTO]:
+    """Every unit under root (itself included), ordered by path; the whole forest for None."""
+    query = select(Unit).order_by(Unit.path)
+    if root is not None:
+        query = query.where(Unit.path.startswith(root.path, autoescape=True))
+    return [to_dto(r) for r in await session.scalars(query)]
+
+
+async def names_along(session: AsyncSession, unit: UnitDTO) -> list[str]:
+    """Names from the root down to the unit."""
+    found = await many(session, unit.ancestor_ids)
+    return [found[i].name for i in unit.ancestor_ids if i in found]
+
+
+async def member_counts(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, int]:
+    if not unit_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.unit_id, func.count())
+        .where(Member.unit_id.in_(set(unit_ids)), Member.status == "active")
+        .group_by(Member.unit_id)
+    )
+    return {u: int(n) for u, n in rows}

@@ -1,0 +1,145 @@
+"""Users, their chat accounts and their role grants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import AccountDTO, Grant, Role
+from storage.models import Account, RoleGrant, Unit, User
+
+
+async def find_account(session: AsyncSession, channel: str, external_id: str) -> AccountDTO | None:
+    row = await session.execute(
+        select(Account, User.language)
+        .join(User, User.id == Account.user_id)
+        .where(Account.channel == channel, Account.external_id == external_id)
+    )
+    found = row.first()
+    if found is None:
+        return None
+    account, language = found
+    return _account(account, language)
+
+
+def _account(account: Account, language: str) -> AccountDTO:
+    return AccountDTO(
+        account.id, account.user_id, account.channel, account.external_id, account.chat_id, language
+    )
+
+
+async def create_account(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    chat_id: str | None,
+    display_name: str,
+    language: str,
+    now: datetime,
+) -> AccountDTO:
+    user = User(language=language, display_name=display_name[:200], created_at=now)
+    session.add(user)
+    await session.flush()
+    account = Account(
+        user_id=user.id,
+        channel=channel,
+        external_id=external_id,
+        chat_id=chat_id,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(account)
+    await session.flush()
+    return _account(account, language)
+
+
+async def touch_account(
+    session: AsyncSession, account_id: int, chat_id: str | None, now: datetime
+) -> None:
+    values: dict[str, object] = {"last_seen_at": now}
+    if chat_id is not None:
+        values["chat_id"] = chat_id
+    await session.execute(update(Account).where(Account.id == account_id).values(**values))
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(language=language))
+
+
+async def grants(session: AsyncSession, user_id: int) -> list[Grant]:
+    rows = await session.execute(
+        select(RoleGrant.role, RoleGrant.unit_id, Unit.path)
+        .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+        .where(RoleGrant.user_id == user_id)
+    )
+    return [Grant(Role(role), unit_id, path or "") for role, unit_id, path in rows]
+
+
+async def has_grant(session: AsyncSession, user_id: int, role: Role, unit_id: int | None) -> bool:
+    unit = RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id
+    found = await session.scalar(
+        select(RoleGrant.id).where(RoleGrant.user_id == user_id, RoleGrant.role == role, unit)
+    )
+    return found is not None
+
+
+async def add_grant(
+    session: AsyncSession,
+    user_id: int,
+    role: Role,
+    unit_id: int | None,
+    granted_by: int | None,
+    now: datetime,
+) -> bool:
+    """Grant a role; False if the user already had it."""
+    if await has_grant(session, user_id, role, unit_id):
+        return False
+    session.add(
+        RoleGrant(user_id=user_id, unit_id=unit_id, role=role, granted_by=granted_by, created_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def remove_grants(session: AsyncSession, user_id: int, roles: Sequence[Role]) -> None:
+    await session.execute(
+        delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role.in_(list(roles)))
+    )
+
+
+async def leaders_of(session: AsyncSession, unit_ids: Sequence[int]) -> list[int]:
+    """User ids of the secretaries and deputies of these units."""
+    rows = await session.scalars(
+        select(RoleGrant.user_id)
+        .where(
+            RoleGrant.unit_id.in_(list(unit_ids)),
+            RoleGrant.role.in_([Role.SECRETARY, Role.DEPUTY]),
+        )
+        .distinct()
+    )
+    return list(rows)
+
+
+async def leader_names(session: AsyncSession, unit_id: int) -> list[tuple[Role, int]]:
+    rows = await session.execute(
+        select(RoleGrant.role, RoleGrant.user_id).where(
+            RoleGrant.unit_id == unit_id, RoleGrant.role.in_([Role.SECRETARY, Role.DEPUTY])
+        )
+    )
+    return [(Role(r), u) for r, u in rows]
+
+
+async def reach(session: AsyncSession, user_ids: Sequence[int]) -> list[AccountDTO]:
+    """The chat accounts of these users, to send them a notice."""
+    if not user_ids:
+        return []
+    rows = await session.execute(
+        select(Account, User.language)
+        .join(User, User.id == Account.user_id)
+        .where(Account.user_id.in_(set(user_ids)), Account.chat_id.is_not(None))
+        .order_by(Account.user_id, Account.id)
+    )
+    return [_account(a, lang) for a, lang in rows]

@@ -1,0 +1,375 @@
+"""A local Telegram Bot API server for tests: a real HTTP server on 127.0.0.1.
+
+It implements the methods the bot uses, keeps a transcript per chat (messages sent and edits),
+lets a test type as a user and press buttons, and can be told to fail: 429 with retry_after,
+403 "bot was blocked by the user", 5xx, or a delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+JSON_FIELDS = {
+    "reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities",
+    "link_preview_options", "reply_parameters", "media",
+}
+INT_FIELDS = {"offset", "limit", "timeout", "message_id", "retry_after"}
+SENDING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "sendMediaGroup"}
+
+
+@dataclass
+class Event:
+    """One thing the user sees arrive: a new message, or an edit of an earlier one."""
+
+    kind: str  # "send" or "edit"
+    chat_id: int
+    message_id: int
+    text: str
+    markup: dict[str, Any] | None
+    method: str = "sendMessage"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        rows = (self.markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    @property
+    def keyboard(self) -> list[str] | None:
+        """Reply-keyboard labels, [] when the keyboard is removed, None when untouched."""
+        if self.markup is None:
+            return None
+        if self.markup.get("remove_keyboard"):
+            return []
+        rows = self.markup.get("keyboard")
+        if rows is None:
+            return None
+        return [b["text"] if isinstance(b, dict) else b for row in rows for b in row]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    times: int
+    retry_after: int | None = None
+    description: str = ""
+    delay: float = 0.0
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = "123456789:TEST-token-for-local-server-abcdef",
+                 username: str = "neuguong_test_bot") -> None:
+        self.token = token
+        self.username = username
+        self.bot_id = int(token.split(":")[0])
+        self.updates: list[dict[str, Any]] = []
+        self.offset = 0
+        self.update_ids = itertools.count(1000)
+        self.message_ids: dict[int, itertools.count[int]] = {}
+        self.events: dict[int, list[Event]] = {}
+        self.messages: dict[tuple[int, int], Event] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.faults: list[Fault] = []
+        self.blocked: set[int] = set()
+        self.delays: dict[str, float] = {}
+        self.polls = 0
+        self.draining = False
+        self.changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server -----------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        params = await self._params(request)
+        self.calls.append((method, params))
+        fault = self._fault(method)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status:
+                return self._error(fault.status, fault.description, fault.retry_after)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        chat = params.get("chat_id")
+        if method in SENDING and chat is not None and int(chat) in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        handler = getattr(self, f"m_{method}", None)
+        if handler is None:
+            return self._error(404, f"Not Found: method {method} is not in the local server")
+        try:
+            result = await handler(params)
+        except ApiError as error:
+            return self._error(error.status, error.description)
+        async with self.changed:
+            self.changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        raw = dict(request.query)
+        if request.method == "POST":
+            form = await request.post()
+            for key, value in form.items():
+                raw[key] = value if isinstance(value, str) else value  # FileField kept as is
+        return {k: self._decode(k, v) for k, v in raw.items()}
+
+    @staticmethod
+    def _decode(key: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if key in JSON_FIELDS:
+            return json.loads(value)
+        if key in INT_FIELDS or key == "chat_id" and value.lstrip("-").isdigit():
+            return int(value)
+        return value
+
+    def _fault(self, method: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.method in (method, "*"):
+                fault.times -= 1
+                return fault
+        return None
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=status)
+
+    # --- Bot API methods --------------------------------------------------------------------
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Nêu Gương",
+                "username": self.username, "can_join_groups": False,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def m_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return self._bot_user()
+
+    async def m_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    async def m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        self.commands[(scope, params.get("language_code", ""))] = params["commands"]
+        return True
+
+    async def m_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        return self.commands.get((scope, params.get("language_code", "")), [])
+
+    async def m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.polls += 1
+        offset = int(params.get("offset", 0) or 0)
+        if offset:
+            self.offset = max(self.offset, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + float(params.get("timeout", 0) or 0)
+        async with self.changed:
+            self.changed.notify_all()
+            while not self.updates and not self.draining and time.monotonic() < deadline:
+                try:
+                    await asyncio.wait_for(self.changed.wait(), deadline - time.monotonic())
+                except TimeoutError:
+                    break
+        return list(self.updates[: int(params.get("limit", 100) or 100)])
+
+    def _message(self, chat_id: int, text: str, markup: Any, from_bot: bool = True) -> dict[str, Any]:
+        counter = self.message_ids.setdefault(chat_id, itertools.count(1))
+        message_id = next(counter)
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+            "text": text,
+        }
+        if from_bot:
+            message["from"] = self._bot_user()
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        return message
+
+    async def m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        markup = params.get("reply_markup")
+        message = self._message(chat_id, params["text"], markup)
+        event = Event("send", chat_id, message["message_id"], params["text"], markup,
+                      "sendMessage", params)
+        self.events.setdefault(chat_id, []).append(event)
+        self.messages[(chat_id, message["message_id"])] = event
+        return message
+
+    async def m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        if (chat_id, message_id) not in self.messages:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        event = Event("edit", chat_id, message_id, params["text"], markup, "editMessageText", params)
+        self.events.setdefault(chat_id, []).append(event)
+        self.messages[(chat_id, message_id)] = event
+        message = self._message(chat_id, params["text"], markup)
+        message["message_id"] = message_id
+        return message
+
+    async def m_answerCallbackQuery(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    # --- what a test does as a user ---------------------------------------------------------
+    def user(self, user_id: int, first_name: str, language_code: str = "vi") -> FakeUser:
+        return FakeUser(self, user_id, first_name, language_code)
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self.update_ids)
+        update["update_id"] = update_id
+        async with self.changed:
+            self.updates.append(update)
+            self.changed.notify_all()
+        return update_id
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        """Wait until predicate() holds; the server wakes us on every request it answers."""
+        deadline = time.monotonic() + timeout
+        async with self.changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("the bot did not do what the test waited for")
+                try:
+                    await asyncio.wait_for(self.changed.wait(), remaining)
+                except TimeoutError:
+                    continue
+
+    async def wait_polling(self, timeout: float = 20.0) -> None:
+        await self.wait_for(lambda: self.polls > 0, timeout)
+
+    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """Until the bot acknowledged the update (asked for updates past it)."""
+        await self.wait_for(lambda: self.offset > update_id, timeout)
+
+    async def release_polls(self) -> None:
+        """Answer pending long polls at once (the bot is being stopped)."""
+        self.draining = True
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def resume_polls(self) -> None:
+        self.draining = False
+
+    def transcript(self, chat_id: int) -> list[Event]:
+        return list(self.events.get(chat_id, []))
+
+    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
+             description: str = "Internal Server Error", delay: float = 0.0) -> None:
+        self.faults.append(Fault(method, status, times, retry_after, description, delay))
+
+
+class FakeUser:
+    """A person in a private chat with the bot."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int, first_name: str, language_code: str) -> None:
+        self.api = api
+        self.id = user_id
+        self.first_name = first_name
+        self.language_code = language_code
+        self.seen = 0
+
+    def _from(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name,
+                "language_code": self.language_code}
+
+    async def send(self, text: str) -> int:
+        """Type a message (a command if it starts with /)."""
+        message = self.api._message(self.id, text, None, from_bot=False)
+        message["from"] = self._from()
+        message["chat"]["first_name"] = self.first_name
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split(" ")[0])}]
+        return await self.api.push({"message": message})
+
+    async def send_sticker(self) -> int:
+        message = self.api._message(self.id, "", None, from_bot=False)
+        del message["text"]
+        message["from"] = self._from()
+        message["sticker"] = {"file_id": "STK", "file_unique_id": "STKU", "width": 512,
+                              "height": 512, "is_animated": False, "is_video": False,
+                              "type": "regular"}
+        return await self.api.push({"message": message})
+
+    async def press(self, label: str | None = None, data: str | None = None,
+                    event: Event | None = None) -> int:
+        """Press a button (by its label or data) on the latest message that has it."""
+        target = event or self._find(label, data)
+        found = [d for t, d in target.buttons if (label is None or t == label)
+                 and (data is None or d == data)]
+        payload = data if data is not None else (found[0] if found else None)
+        if payload is None:
+            raise AssertionError(f"no button {label!r} on: {target.text!r} {target.buttons}")
+        message = self.api._message(self.id, target.text, target.markup)
+        message["message_id"] = target.message_id
+        query = {"id": f"cq{self.id}{len(self.api.calls)}", "from": self._from(),
+                 "message": message, "chat_instance": f"ci{self.id}", "data": payload}
+        return await self.api.push({"callback_query": query})
+
+    def _find(self, label: str | None, data: str | None) -> Event:
+        for event in reversed(self.api.transcript(self.id)):
+            if any((label is None or t == label) and (data is None or d == data)
+                   for t, d in event.buttons):
+                return event
+        raise AssertionError(f"no message in chat {self.id} has the button {label!r}/{data!r}")
+
+    async def expect(self, count: int = 1, timeout: float = 10.0) -> list[Event]:
+        """The next `count` things this user sees (new messages or edits)."""
+        target = self.seen + count
+        await self.api.wait_for(lambda: len(self.api.events.get(self.id, [])) >= target, timeout)
+        got = self.api.events[self.id][self.seen:target]
+        self.seen = target
+        return got
+
+    async def reply(self, timeout: float = 10.0) -> Event:
+        return (await self.expect(1, timeout))[0]
+
+    def unseen(self) -> list[Event]:
+        return self.api.events.get(self.id, [])[self.seen:]
+
+    @property
+    def last(self) -> Event:
+        return self.api.events[self.id][-1]
