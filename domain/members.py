@@ -33,6 +33,7 @@ class Registration:
     unit: UnitDTO
     member: MemberDTO | None
     role: Role
+    invited_by: int | None
 
 
 async def identify(
@@ -103,7 +104,7 @@ async def register(
         )
     if invite.role is not Role.MEMBER:
         await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
-    return Registration(unit, member, invite.role)
+    return Registration(unit, member, invite.role, invite.created_by)
 
 
 def _optional_position(value: object) -> str | None:

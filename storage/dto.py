@@ -86,6 +86,7 @@ class InviteDTO:
     max_uses: int
     uses: int
     revoked_at: datetime | None
+    created_by: int | None = None
 
 
 @dataclass(frozen=True)

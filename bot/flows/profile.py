@@ -10,7 +10,7 @@ from domain.members import leaders_to_notify, leave, update_profile
 from domain.units import path_names
 from storage.repos import units as unit_repo
 
-EDIT_NAME, EDIT_POSITION = "prof.name", "prof.position"
+EDIT_NAME, EDIT_POSITION = "prof/name", "prof/position"
 
 
 async def show(ctx: Ctx, edit: bool = False) -> None:

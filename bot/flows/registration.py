@@ -16,7 +16,7 @@ from domain.units import path_names
 from storage.dto import Role, UnitDTO
 from storage.repos import invites as invite_repo
 
-NAME, POSITION, HEAD, CONFIRM = "reg.name", "reg.position", "reg.head", "reg.confirm"
+NAME, POSITION, HEAD, CONFIRM = "reg/name", "reg/position", "reg/head", "reg/confirm"
 
 
 async def begin(ctx: Ctx, token: str) -> None:
@@ -97,7 +97,7 @@ async def on_button(ctx: Ctx) -> None:
     parts = (ctx.incoming.callback or "").split(":")
     action, arg = parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
     state = ctx.state
-    if action == "cancel" and state and state.startswith("reg."):
+    if action == "cancel" and state and state.startswith("reg/"):
         await ctx.clear_state()
         ctx.reply(Screen(ctx.t("reg.cancelled"), edit=True))
     elif action == "skip" and state == POSITION:
@@ -145,11 +145,14 @@ async def _finish(ctx: Ctx) -> None:
         ctx.reply(views.home(ctx, "reg.done", unit=done.unit.name))
     else:
         ctx.reply(views.home(ctx, "reg.done_role", role=role, unit=done.unit.name))
-    await _tell_leaders(ctx, done.unit, done.role)
+    await _tell_leaders(ctx, done.unit, done.role, done.invited_by)
 
 
-async def _tell_leaders(ctx: Ctx, unit: UnitDTO, role: Role) -> None:
+async def _tell_leaders(ctx: Ctx, unit: UnitDTO, role: Role, invited_by: int | None) -> None:
+    """The unit's secretaries learn who joined; so does whoever made the invite."""
     leaders = await leaders_to_notify(ctx.session, unit)
+    if invited_by is not None and invited_by not in leaders:
+        leaders.append(invited_by)
     member = ctx.actor.member
     if role is Role.MEMBER and member is not None:
         position = member.position or Lazy.of("profile.no_position")

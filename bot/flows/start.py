@@ -17,7 +17,7 @@ async def on_start(ctx: Ctx) -> None:
         await registration.begin(ctx, token)
         return
     actor = ctx.actor
-    if ctx.state and ctx.state.startswith("reg."):
+    if ctx.state and ctx.state.startswith("reg/"):
         await registration.resume(ctx)
     elif actor.member is not None:
         ctx.reply(views.home(ctx, "home.welcome_member", name=actor.member.full_name))
@@ -76,7 +76,7 @@ async def on_unknown(ctx: Ctx) -> None:
         ctx.say("unknown.command")
     elif incoming.content is not None:
         ctx.say("unknown.content")
-    elif ctx.state and ctx.state.startswith("reg."):
+    elif ctx.state and ctx.state.startswith("reg/"):
         await registration.resume(ctx)
     else:
         ctx.reply(views.home(ctx, "unknown.text"))

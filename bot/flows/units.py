@@ -16,7 +16,7 @@ from domain.units import visible as visible_unit
 from storage.dto import Role, UnitDTO, UnitKind
 from storage.repos import members as member_repo
 
-ADD, RENAME = "unit.add", "unit.rename"
+ADD, RENAME = "unit/add", "unit/rename"
 
 
 async def on_units(ctx: Ctx) -> None:

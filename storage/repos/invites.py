@@ -21,6 +21,7 @@ def to_dto(row: Invite) -> InviteDTO:
         row.max_uses,
         row.uses,
         row.revoked_at,
+        row.created_by,
     )
 
 

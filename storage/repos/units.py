@@ -29,9 +29,14 @@ async def many(session: AsyncSession, ids: Sequence[int]) -> dict[int, UnitDTO]:
 
 
 async def child_by_name(session: AsyncSession, parent_id: int | None, name: str) -> UnitDTO | None:
+    """The child with this name, ignoring case. Compared in Python: SQLite's lower() knows
+    only ASCII, so 'Đảng bộ' and 'đảng bộ' would differ there."""
     parent = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
-    row = await session.scalar(select(Unit).where(parent, func.lower(Unit.name) == name.lower()))
-    return to_dto(row) if row else None
+    wanted = name.casefold()
+    for row in await session.scalars(select(Unit).where(parent)):
+        if row.name.casefold() == wanted:
+            return to_dto(row)
+    return None
 
 
 async def add(

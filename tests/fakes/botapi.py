@@ -359,7 +359,13 @@ class FakeUser:
     async def expect(self, count: int = 1, timeout: float = 10.0) -> list[Event]:
         """The next `count` things this user sees (new messages or edits)."""
         target = self.seen + count
-        await self.api.wait_for(lambda: len(self.api.events.get(self.id, [])) >= target, timeout)
+        try:
+            await self.api.wait_for(
+                lambda: len(self.api.events.get(self.id, [])) >= target, timeout
+            )
+        except AssertionError:
+            tail = [e.text[:120] for e in self.api.events.get(self.id, [])[self.seen:]]
+            raise AssertionError(f"chat {self.id}: wanted {count} new, got {tail}") from None
         got = self.api.events[self.id][self.seen:target]
         self.seen = target
         return got

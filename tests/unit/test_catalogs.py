@@ -1,0 +1,83 @@
+"""Every message the code uses is in both catalogs, translated, with the same placeholders."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.i18n import LANGUAGES, po_path
+from storage.dto import Role, UnitKind
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_]+)+$")
+SOURCES = ("bot", "domain", "jobs")
+
+
+def catalog(language: str) -> dict[str, str]:
+    with po_path(language).open("rb") as handle:
+        parsed = read_po(handle, locale=language)
+    return {m.id: m.string for m in parsed if m.id and not m.fuzzy}
+
+
+def namespaces() -> set[str]:
+    return {key.split(".")[0] for key in catalog("vi")}
+
+
+def keys_in_code() -> dict[str, str]:
+    """Dotted string literals whose first part is a catalog namespace, with where they are."""
+    spaces = namespaces()
+    found: dict[str, str] = {}
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                value = getattr(node, "value", None)
+                if isinstance(node, ast.Constant) and isinstance(value, str) and KEY.match(value):
+                    if value.split(".")[0] in spaces:
+                        found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def dynamic_keys() -> set[str]:
+    """Keys the code builds from enums: f"kind.{kind.value}", f"role.{role.value}", f"lang.{code}"."""
+    return (
+        {f"kind.{k.value}" for k in UnitKind}
+        | {f"role.{r.value}" for r in Role}
+        | {f"lang.{code}" for code in LANGUAGES}
+    )
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_used_in_code_is_translated(language: str) -> None:
+    messages = catalog(language)
+    used = keys_in_code()
+    missing = {key: where for key, where in used.items() if not messages.get(key)}
+    missing |= {key: "built from an enum" for key in dynamic_keys() if not messages.get(key)}
+    assert not missing, f"missing from the {language} catalog: {missing}"
+
+
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    vi, en = catalog("vi"), catalog("en")
+    assert set(vi) == set(en)
+    differing = {k for k in vi if fields(vi[k]) != fields(en[k])}
+    assert not differing, f"placeholders differ between vi and en: {sorted(differing)}"
+
+
+def test_no_message_is_left_unused() -> None:
+    unused = set(catalog("vi")) - set(keys_in_code()) - dynamic_keys()
+    assert not unused, f"messages no code uses: {sorted(unused)}"
+
+
+def test_vietnamese_is_written_with_diacritics() -> None:
+    """A cheap guard against machine-flat Vietnamese: most sentences carry diacritics."""
+    vi = catalog("vi")
+    flat = [k for k, text in vi.items() if len(text) > 30 and text.isascii()]
+    assert not flat, f"Vietnamese messages without any diacritics: {flat}"
