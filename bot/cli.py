@@ -6,9 +6,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -59,12 +59,11 @@ def _lang(settings: Settings | None = None) -> str:
     return settings.default_language if settings else "vi"
 
 
-def _execute(work: Callable[[Settings], Awaitable[T]]) -> T:
+def _execute(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run a command; every failure becomes one line on stderr and an exit code."""
     settings: Settings | None = None
     try:
         settings = _settings()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return asyncio.run(work(settings))
     except Fail as fail:
         typer.echo(str(fail), err=True)
@@ -94,6 +93,15 @@ async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitab
         await engine.dispose()
 
 
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("alembic", "httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -105,6 +113,7 @@ def run() -> None:
 
     async def work(settings: Settings) -> None:
         settings.token()
+        _logging(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -114,7 +123,9 @@ def run() -> None:
         except InvalidToken:
             raise Fail(plain(settings.default_language, "cli.token_refused"), 2) from None
         except NetworkError as error:
-            raise Fail(plain(settings.default_language, "cli.telegram_down", detail=str(error))) from None
+            raise Fail(
+                plain(settings.default_language, "cli.telegram_down", detail=str(error))
+            ) from None
 
     _execute(work)
 
@@ -171,8 +182,13 @@ async def _tree_lines(session: AsyncSession, settings: Settings, path: str | Non
         return [plain(lang, "cli.org_empty")]
     return [
         "  " * (u.path.count("/") - base)
-        + plain(lang, "cli.org_line", name=u.name, kind=plain(lang, f"kind.{u.kind.value}"),
-                members=counts.get(u.id, 0))
+        + plain(
+            lang,
+            "cli.org_line",
+            name=u.name,
+            kind=plain(lang, f"kind.{u.kind.value}"),
+            members=counts.get(u.id, 0),
+        )
         for u in found
     ]
 
@@ -187,7 +203,9 @@ def admin_grant(
     async def work(settings: Settings) -> None:
         async def grant(session: AsyncSession) -> bool:
             scope = await find_path(session, unit) if unit else None
-            return await grant_admin(session, "telegram", str(telegram_id), scope, settings.default_language, _now())
+            return await grant_admin(
+                session, "telegram", str(telegram_id), scope, settings.default_language, _now()
+            )
 
         added = await _in_session(settings, grant)
         key = "cli.admin_granted" if added else "cli.admin_exists"
@@ -213,8 +231,12 @@ def invite_create(
         async def create(session: AsyncSession) -> tuple[str, datetime]:
             target = await find_path(session, unit)
             made = await create_system_invite(
-                session, target, role, uses or settings.invite_uses,
-                days or settings.invite_days, _now(),
+                session,
+                target,
+                role,
+                settings.invite_uses if uses is None else uses,
+                settings.invite_days if days is None else days,
+                _now(),
             )
             return made.token, made.invite.expires_at
 

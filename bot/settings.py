@@ -110,7 +110,9 @@ def describe(error: ValidationError) -> str:
         name = str(item["loc"][0]) if item["loc"] else "?"
         field = Settings.model_fields.get(name)
         env = field.alias if field is not None and field.alias else name.upper()
-        message = "missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
+        message = (
+            "missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
+        )
         parts.append(f"{env}: {message}")
     return "; ".join(parts)
 

@@ -20,6 +20,8 @@ from storage.migrate import upgrade
 from tests.fakes.botapi import FakeBotAPI
 
 PG_URL = os.environ.get("NEUGUONG_TEST_POSTGRES_URL", "")
+if os.environ.get("CI") == "true" and not PG_URL:
+    raise pytest.UsageError("CI must run the PostgreSQL tests: set NEUGUONG_TEST_POSTGRES_URL")
 ROOT_ADMIN = 1
 BACKENDS = [
     "sqlite",
@@ -121,7 +123,9 @@ async def bot(botapi: FakeBotAPI, db_url: str) -> AsyncIterator[RunningBot]:
 
 
 @pytest.fixture
-async def bot_sessions(bot: RunningBot, db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def bot_sessions(
+    bot: RunningBot, db_url: str
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the running bot's database, to check what was stored."""
     engine = make_engine(db_url)
     yield make_sessionmaker(engine)

@@ -65,8 +65,11 @@ async def _pick(ctx: Ctx, unit_id: int, role: Role, page: int) -> None:
 async def _member(ctx: Ctx, unit_id: int, role: Role, member_id: int) -> None:
     unit, member, added = await appoint(ctx.session, ctx.actor, unit_id, member_id, role, ctx.now)
     key = "appoint.done" if added else "appoint.already"
-    ctx.reply(Screen(ctx.t(key, name=member.full_name, role=views.role_name(role), unit=unit.name),
-                     edit=True))
+    ctx.reply(
+        Screen(
+            ctx.t(key, name=member.full_name, role=views.role_name(role), unit=unit.name), edit=True
+        )
+    )
     if added and member.user_id is not None:
         await ctx.notify(
             [member.user_id], "notice.appointed", role=views.role_name(role), unit=unit.name
@@ -74,8 +77,9 @@ async def _member(ctx: Ctx, unit_id: int, role: Role, member_id: int) -> None:
 
 
 async def _link(ctx: Ctx, unit_id: int, role: Role, _extra: int) -> None:
-    made = await create_invite(ctx.session, ctx.actor, unit_id, role, 1, ctx.config.invite_days,
-                               ctx.now)
+    made = await create_invite(
+        ctx.session, ctx.actor, unit_id, role, 1, ctx.config.invite_days, ctx.now
+    )
     text = ctx.t(
         "appoint.link",
         role=views.role_name(role),

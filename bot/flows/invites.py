@@ -71,7 +71,9 @@ async def _show(ctx: Ctx, ids: list[int]) -> None:
 async def _ask_uses(ctx: Ctx, ids: list[int]) -> None:
     await list_invites(ctx.session, ctx.actor, ids[0], ctx.now)  # checks the actor's scope
     buttons = [ctx.choice("invite.uses", f"inv:mk:{ids[0]}:{n}", n=n) for n in USES]
-    ctx.reply(Screen(ctx.t("invite.ask_uses", days=ctx.config.invite_days), rows(*buttons, width=2)))
+    ctx.reply(
+        Screen(ctx.t("invite.ask_uses", days=ctx.config.invite_days), rows(*buttons, width=2))
+    )
 
 
 async def _make(ctx: Ctx, ids: list[int]) -> None:
@@ -114,7 +116,14 @@ async def _keep(ctx: Ctx, ids: list[int]) -> None:
     ctx.reply(Screen(ctx.t("invite.kept", id=ids[0]), edit=True))
 
 
-_ACTIONS = {"rvno": _keep, "u": _show, "new": _ask_uses, "mk": _make, "rv": _ask_revoke, "rvok": _revoke}
+_ACTIONS = {
+    "rvno": _keep,
+    "u": _show,
+    "new": _ask_uses,
+    "mk": _make,
+    "rv": _ask_revoke,
+    "rvok": _revoke,
+}
 
 
 def register(router: Router) -> None:

@@ -144,4 +144,3 @@ def register(router: Router) -> None:
     router.button("prof")(on_button)
     router.state(EDIT_NAME)(on_name_text)
     router.state(EDIT_POSITION)(on_position_text)
-

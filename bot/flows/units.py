@@ -41,9 +41,7 @@ async def show(ctx: Ctx, unit_id: int, page: int, edit: bool = False) -> None:
         ctx.session, ctx.actor, unit_id, page * views.PAGE, views.PAGE
     )
     members = await member_repo.count_of_unit(ctx.session, unit.id)
-    text = ctx.t(
-        "unit.card", title=views.unit_title(ctx, unit), children=total, members=members
-    )
+    text = ctx.t("unit.card", title=views.unit_title(ctx, unit), children=total, members=members)
     kid_buttons = [
         Choice(ctx.t("unit.child", name=k.unit.name, members=k.members), f"u:o:{k.unit.id}:0")
         for k in kids
@@ -183,8 +181,13 @@ async def _members(ctx: Ctx, data: str) -> None:
         ctx.session, ctx.actor, ids[0], page * views.PAGE, views.PAGE
     )
     lines = [
-        ctx.t("unit.member_line", n=page * views.PAGE + i + 1, name=m.full_name,
-              position=m.position or "—", head=ctx.t("unit.head_mark") if m.is_head else "")
+        ctx.t(
+            "unit.member_line",
+            n=page * views.PAGE + i + 1,
+            name=m.full_name,
+            position=m.position or "—",
+            head=ctx.t("unit.head_mark") if m.is_head else "",
+        )
         for i, m in enumerate(found)
     ]
     body = "\n".join(lines) if lines else ctx.t("unit.no_members")

@@ -21,12 +21,24 @@ log = logging.getLogger(__name__)
 
 # Commands shown in Telegram's menu, by language: (command, description key).
 COMMANDS = {
-    "vi": (("start", "cmd.start"), ("hoso", "cmd.profile"), ("moi", "cmd.invite"),
-           ("donvi", "cmd.units"), ("ngonngu", "cmd.language"), ("huy", "cmd.cancel"),
-           ("help", "cmd.help")),
-    "en": (("start", "cmd.start"), ("profile", "cmd.profile"), ("invite", "cmd.invite"),
-           ("units", "cmd.units"), ("language", "cmd.language"), ("cancel", "cmd.cancel"),
-           ("help", "cmd.help")),
+    "vi": (
+        ("start", "cmd.start"),
+        ("hoso", "cmd.profile"),
+        ("moi", "cmd.invite"),
+        ("donvi", "cmd.units"),
+        ("ngonngu", "cmd.language"),
+        ("huy", "cmd.cancel"),
+        ("help", "cmd.help"),
+    ),
+    "en": (
+        ("start", "cmd.start"),
+        ("profile", "cmd.profile"),
+        ("invite", "cmd.invite"),
+        ("units", "cmd.units"),
+        ("language", "cmd.language"),
+        ("cancel", "cmd.cancel"),
+        ("help", "cmd.help"),
+    ),
 }
 
 

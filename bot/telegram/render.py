@@ -25,8 +25,10 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 def markup(screen: Screen) -> Markup:
     if screen.choices:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
-             for row in screen.choices]
+            [
+                [InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
+                for row in screen.choices
+            ]
         )
     if screen.menu:
         return ReplyKeyboardMarkup(
@@ -40,9 +42,9 @@ def markup(screen: Screen) -> Markup:
 async def show(bot: Bot, chat_id: int | str, screen: Screen, edit_id: int | None = None) -> None:
     """Send (or edit in place) one screen; a failure is logged, never raised to the user."""
     try:
-        if screen.edit and edit_id is not None and not screen.menu and not screen.remove_menu:
-            if await _edit(bot, chat_id, screen, edit_id):
-                return
+        editable = screen.edit and not screen.menu and not screen.remove_menu
+        if editable and edit_id is not None and await _edit(bot, chat_id, screen, edit_id):
+            return
         await _send(bot, chat_id, screen)
     except Forbidden as error:
         log.info("chat %s unreachable: %s", chat_id, error.message)

@@ -42,7 +42,9 @@ async def child_by_name(session: AsyncSession, parent_id: int | None, name: str)
 async def add(
     session: AsyncSession, parent: UnitDTO | None, kind: UnitKind, name: str, now: datetime
 ) -> UnitDTO:
-    row = Unit(parent_id=parent.id if parent else None, kind=kind, name=name, path="", created_at=now)
+    row = Unit(
+        parent_id=parent.id if parent else None, kind=kind, name=name, path="", created_at=now
+    )
     session.add(row)
     await session.flush()
     row.path = f"{parent.path if parent else '/'}{row.id}/"

@@ -98,7 +98,9 @@ async def add_grant(
     if await has_grant(session, user_id, role, unit_id):
         return False
     session.add(
-        RoleGrant(user_id=user_id, unit_id=unit_id, role=role, granted_by=granted_by, created_at=now)
+        RoleGrant(
+            user_id=user_id, unit_id=unit_id, role=role, granted_by=granted_by, created_at=now
+        )
     )
     await session.flush()
     return True

@@ -39,8 +39,10 @@ async def seed(sessions: Sessions) -> World:
         role_link = await create_system_invite(s, cell_a, Role.SECRETARY, 1, 14, now)
         member_link = await create_system_invite(s, cell_a, Role.MEMBER, 50, 14, now)
         invite_b = await create_system_invite(s, cell_b, Role.MEMBER, 50, 14, now)
-        for person, link, name in ((SECRETARY_A, role_link, "Đỗ Thị Hoa"),
-                                   (MEMBER_A, member_link, "Lê Văn Tám")):
+        for person, link, name in (
+            (SECRETARY_A, role_link, "Đỗ Thị Hoa"),
+            (MEMBER_A, member_link, "Lê Văn Tám"),
+        ):
             found = await identify(s, "telegram", str(person), str(person), "", "vi", False, now)
             await register(s, found.actor, link.invite.id, {"name": name}, now)
         await s.commit()
@@ -53,7 +55,9 @@ async def counts(sessions: Sessions) -> tuple[int, ...]:
             int(await s.scalar(select(func.count()).select_from(table)) or 0)
             for table in (Unit, Member, RoleGrant, Invite)
         ]
-        found.append(int(await s.scalar(select(func.count()).where(Invite.revoked_at.is_not(None))) or 0))
+        found.append(
+            int(await s.scalar(select(func.count()).where(Invite.revoked_at.is_not(None))) or 0)
+        )
         found.append(int(await s.scalar(select(func.sum(Invite.uses))) or 0))
         return tuple(found)
 
@@ -66,11 +70,15 @@ async def test_dead_and_random_tokens(bot: RunningBot, bot_sessions: Sessions) -
         from storage.repos.units import to_dto
 
         expired = await create_system_invite(s, to_dto(cell), Role.MEMBER, 5, 14, long_ago)
-        revoked = await create_system_invite(s, to_dto(cell), Role.MEMBER, 5, 14, long_ago + timedelta(days=25))
+        revoked = await create_system_invite(
+            s, to_dto(cell), Role.MEMBER, 5, 14, long_ago + timedelta(days=25)
+        )
         used_up = await create_system_invite(s, to_dto(cell), Role.MEMBER, 1, 14, datetime.now(UTC))
         admin = await identify(s, "telegram", "1", "1", "", "vi", True, datetime.now(UTC))
         await revoke_invite(s, admin.actor, revoked.invite.id, datetime.now(UTC))
-        await s.execute(Invite.__table__.update().where(Invite.id == used_up.invite.id).values(uses=1))
+        await s.execute(
+            Invite.__table__.update().where(Invite.id == used_up.invite.id).values(uses=1)
+        )
         await s.commit()
     before = await counts(bot_sessions)
     guest = bot.api.user(77, "Khách")
@@ -78,14 +86,18 @@ async def test_dead_and_random_tokens(bot: RunningBot, bot_sessions: Sessions) -
         (expired.token, "Đường link mời này đã hết hạn."),
         (revoked.token, "Đường link mời này đã bị thu hồi."),
         (used_up.token, "Đường link mời này đã được dùng hết số lượt cho phép."),
-        ("Zm9yZ2VkLXRva2VuLXRoYXQtZG9lcy1ub3Q", "Đường link mời này không đúng hoặc không tồn tại."),
+        (
+            "Zm9yZ2VkLXRva2VuLXRoYXQtZG9lcy1ub3Q",
+            "Đường link mời này không đúng hoặc không tồn tại.",
+        ),
         ("<b>x</b>", "Đường link mời này không đúng hoặc không tồn tại."),
     ]
     for token, first_line in cases:
         await guest.send(f"/start {token}")
         answer = await guest.reply()
         assert answer.text.split("\n\n") == [
-            first_line, "Đồng chí vui lòng liên hệ bí thư chi bộ để nhận đường link mời mới."
+            first_line,
+            "Đồng chí vui lòng liên hệ bí thư chi bộ để nhận đường link mời mới.",
         ]
     assert await counts(bot_sessions) == before
 
@@ -94,7 +106,10 @@ async def test_dead_and_random_tokens(bot: RunningBot, bot_sessions: Sessions) -
     ("typed", "answer_starts"),
     [
         ("A", "Họ và tên cần từ 2 đến 100 ký tự (đồng chí đã nhập 1 ký tự)"),
-        ("Nguyễn " * 14 + "Văn Anh", "Họ và tên cần từ 2 đến 100 ký tự (đồng chí đã nhập 105 ký tự)"),
+        (
+            "Nguyễn " * 14 + "Văn Anh",
+            "Họ và tên cần từ 2 đến 100 ký tự (đồng chí đã nhập 105 ký tự)",
+        ),
         ("a" * 101, "Họ và tên cần từ 2 đến 100 ký tự (đồng chí đã nhập 101 ký tự)"),
         ("Nguyễn Văn 2", "Họ và tên chỉ gồm chữ cái"),
         ("Nguyễn Văn An 🌟", "Họ và tên chỉ gồm chữ cái"),
@@ -111,7 +126,8 @@ async def test_bad_names_keep_the_step(
     await newcomer.expect(2)
     await newcomer.send(typed)
     refusal = await newcomer.reply()
-    assert refusal.text.startswith(answer_starts) and "nhập lại" in refusal.text
+    assert refusal.text.startswith(answer_starts)
+    assert "nhập lại" in refusal.text
     assert "<b>x</b>" not in refusal.text
     await newcomer.send("Nguyễn Thị Xuân")
     assert "Bước 2/3" in (await newcomer.reply()).text
@@ -129,10 +145,19 @@ async def test_member_cannot_use_admin_or_secretary_commands(
         await member.send(command)
         assert (await member.reply()).text == refused
     forged = [
-        f"u:add:{world.cell_a}", "u:addroot", f"u:ren:{world.cell_a}", f"u:o:{world.cell_a}:0",
-        f"inv:mk:{world.cell_a}:10", f"inv:u:{world.cell_a}", f"ap:l:{world.cell_a}:s",
-        f"ap:m:{world.cell_a}:s:1", f"inv:rvok:{world.invite_b}", "u:kind:chi_bo_co_so",
-        "inv:mk:abc:def", "ap:x", "zz:1",
+        f"u:add:{world.cell_a}",
+        "u:addroot",
+        f"u:ren:{world.cell_a}",
+        f"u:o:{world.cell_a}:0",
+        f"inv:mk:{world.cell_a}:10",
+        f"inv:u:{world.cell_a}",
+        f"ap:l:{world.cell_a}:s",
+        f"ap:m:{world.cell_a}:s:1",
+        f"inv:rvok:{world.invite_b}",
+        "u:kind:chi_bo_co_so",
+        "inv:mk:abc:def",
+        "ap:x",
+        "zz:1",
     ]
     for data in forged:
         await member.press(data=data, event=_any_bot_message(bot, MEMBER_A))
@@ -144,19 +169,30 @@ async def test_member_cannot_use_admin_or_secretary_commands(
     assert await counts(bot_sessions) == before
 
 
-async def test_secretary_cannot_act_on_another_unit(bot: RunningBot, bot_sessions: Sessions) -> None:
+async def test_secretary_cannot_act_on_another_unit(
+    bot: RunningBot, bot_sessions: Sessions
+) -> None:
     world = await seed(bot_sessions)
     before = await counts(bot_sessions)
     secretary = bot.api.user(SECRETARY_A, "Hoa")
     await secretary.send("/moi")
     own = await secretary.reply()
-    assert "Chi bộ Văn phòng" in own.text and "Chi bộ Phòng Tổ chức" not in own.text
+    assert "Chi bộ Văn phòng" in own.text
+    assert "Chi bộ Phòng Tổ chức" not in own.text
     not_found = "Không tìm thấy nội dung này, hoặc nội dung không thuộc phạm vi của đồng chí."
     for data in (
-        f"u:o:{world.cell_b}:0", f"u:m:{world.cell_b}:0", f"inv:u:{world.cell_b}",
-        f"inv:new:{world.cell_b}", f"inv:mk:{world.cell_b}:10", f"inv:rvok:{world.invite_b}",
-        f"ap:u:{world.cell_b}", f"ap:r:{world.cell_b}:s:0", f"ap:l:{world.cell_b}:s",
-        f"ap:m:{world.cell_b}:d:1", f"u:add:{world.cell_b}", f"u:ren:{world.cell_b}",
+        f"u:o:{world.cell_b}:0",
+        f"u:m:{world.cell_b}:0",
+        f"inv:u:{world.cell_b}",
+        f"inv:new:{world.cell_b}",
+        f"inv:mk:{world.cell_b}:10",
+        f"inv:rvok:{world.invite_b}",
+        f"ap:u:{world.cell_b}",
+        f"ap:r:{world.cell_b}:s:0",
+        f"ap:l:{world.cell_b}:s",
+        f"ap:m:{world.cell_b}:d:1",
+        f"u:add:{world.cell_b}",
+        f"u:ren:{world.cell_b}",
     ):
         await secretary.press(data=data, event=own)
         answer = await secretary.reply()

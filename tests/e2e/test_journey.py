@@ -34,13 +34,15 @@ async def build_tree(admin: FakeUser) -> None:
     assert labels(kinds)[0] == "Chi bộ cơ sở"
     await admin.press("Chi bộ cơ sở")
     added, card = await admin.expect(2)
-    assert CELL in added.text and "👥 Đảng viên" in labels(card)
+    assert CELL in added.text
+    assert "👥 Đảng viên" in labels(card)
 
 
 async def appoint_by_link(admin: FakeUser) -> str:
     await admin.press("👤 Chỉ định bí thư")
     roles = await admin.reply()
-    assert roles.kind == "edit" and "Chi bộ Văn phòng" in roles.text
+    assert roles.kind == "edit"
+    assert "Chi bộ Văn phòng" in roles.text
     await admin.press("Bí thư")
     pick = await admin.reply()
     assert "chưa có đảng viên nào" in pick.text
@@ -53,7 +55,8 @@ async def appoint_by_link(admin: FakeUser) -> str:
 async def register(person: FakeUser, token: str, name: str, position: str | None) -> None:
     await person.send(f"/start {token}")
     welcome, ask = await person.expect(2)
-    assert f"<b>{CELL}</b>" in welcome.text and welcome.keyboard == []
+    assert f"<b>{CELL}</b>" in welcome.text
+    assert welcome.keyboard == []
     assert "Bước 1/3" in ask.text
     await person.send(name)
     assert "Bước 2/3" in (await person.reply()).text
@@ -68,7 +71,9 @@ async def register(person: FakeUser, token: str, name: str, position: str | None
     await person.press("✅ Xác nhận")
 
 
-async def test_admin_secretary_member(bot: RunningBot, bot_sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_admin_secretary_member(
+    bot: RunningBot, bot_sessions: async_sessionmaker[AsyncSession]
+) -> None:
     api = bot.api
     admin, secretary, member = api.user(ROOT_ADMIN, "Admin"), api.user(2, "Bình"), api.user(3, "An")
 
@@ -77,12 +82,14 @@ async def test_admin_secretary_member(bot: RunningBot, bot_sessions: async_sessi
 
     await register(secretary, token, "Trần Thị Bình", "Chánh Văn phòng")
     confirmed, done = await secretary.expect(2)
-    assert confirmed.kind == "edit" and confirmed.text == "✅ Đã xác nhận."
+    assert confirmed.kind == "edit"
+    assert confirmed.text == "✅ Đã xác nhận."
     assert "nhận nhiệm vụ <b>Bí thư</b> của <b>Chi bộ Văn phòng</b>" in done.text
     assert "🔗 Mời đảng viên" in (done.keyboard or [])
     told = await admin.reply()
     assert told.text == (
-        "🆕 Đồng chí <b>Trần Thị Bình</b> đã nhận nhiệm vụ Bí thư của <b>Chi bộ Văn phòng</b> trên bot."
+        "🆕 Đồng chí <b>Trần Thị Bình</b> đã nhận nhiệm vụ Bí thư"
+        " của <b>Chi bộ Văn phòng</b> trên bot."
     )
 
     await secretary.send("🔗 Mời đảng viên")
@@ -92,7 +99,8 @@ async def test_admin_secretary_member(bot: RunningBot, bot_sessions: async_sessi
     await secretary.reply()
     await secretary.press("10 người")
     created = await secretary.reply()
-    assert "dùng được 10 lượt" in created.text and created.text.count("https://t.me/neuguong_test_bot?start=") == 1
+    assert "dùng được 10 lượt" in created.text
+    assert created.text.count("https://t.me/neuguong_test_bot?start=") == 1
     member_token = token_in(created)
 
     await register(member, member_token, "Nguyễn Văn An", None)
@@ -101,7 +109,8 @@ async def test_admin_secretary_member(bot: RunningBot, bot_sessions: async_sessi
     assert done.keyboard == ["👤 Hồ sơ", "❓ Hướng dẫn", "🌐 Ngôn ngữ"]
     notice = await secretary.reply()
     assert notice.text == (
-        "🆕 Đảng viên mới đăng ký vào <b>Chi bộ Văn phòng</b>: đồng chí <b>Nguyễn Văn An</b> (chưa cập nhật)."
+        "🆕 Đảng viên mới đăng ký vào <b>Chi bộ Văn phòng</b>:"
+        " đồng chí <b>Nguyễn Văn An</b> (chưa cập nhật)."
     )
 
     async with bot_sessions() as s:
@@ -115,7 +124,9 @@ async def test_admin_secretary_member(bot: RunningBot, bot_sessions: async_sessi
         ]
         grants = (await s.execute(select(RoleGrant.role, RoleGrant.unit_id))).all()
         assert [tuple(g) for g in grants] == [("secretary", units[1].id)]
-        invites = (await s.execute(select(Invite.role, Invite.uses, Invite.max_uses).order_by(Invite.id))).all()
+        invites = (
+            await s.execute(select(Invite.role, Invite.uses, Invite.max_uses).order_by(Invite.id))
+        ).all()
         assert [tuple(i) for i in invites] == [("secretary", 1, 1), ("member", 1, 10)]
         assert await s.scalar(select(func.count()).select_from(Account)) == 3
         stored = await s.scalars(select(Invite.token_hash))

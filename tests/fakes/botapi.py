@@ -17,8 +17,15 @@ from typing import Any
 from aiohttp import web
 
 JSON_FIELDS = {
-    "reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities",
-    "link_preview_options", "reply_parameters", "media",
+    "reply_markup",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "entities",
+    "caption_entities",
+    "link_preview_options",
+    "reply_parameters",
+    "media",
 }
 INT_FIELDS = {"offset", "limit", "timeout", "message_id", "retry_after"}
 SENDING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "sendMediaGroup"}
@@ -72,8 +79,11 @@ class Fault:
 
 
 class FakeBotAPI:
-    def __init__(self, token: str = "123456789:TEST-token-for-local-server-abcdef",
-                 username: str = "neuguong_test_bot") -> None:
+    def __init__(
+        self,
+        token: str = "123456789:TEST-token-for-local-server-abcdef",
+        username: str = "neuguong_test_bot",
+    ) -> None:
         self.token = token
         self.username = username
         self.bot_id = int(token.split(":")[0])
@@ -90,6 +100,7 @@ class FakeBotAPI:
         self.delays: dict[str, float] = {}
         self.polls = 0
         self.draining = False
+        self.pushed: dict[int, dict[str, Any]] = {}
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -177,9 +188,15 @@ class FakeBotAPI:
 
     # --- Bot API methods --------------------------------------------------------------------
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Nêu Gương",
-                "username": self.username, "can_join_groups": False,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Nêu Gương",
+            "username": self.username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def m_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return self._bot_user()
@@ -212,7 +229,9 @@ class FakeBotAPI:
                     break
         return list(self.updates[: int(params.get("limit", 100) or 100)])
 
-    def _message(self, chat_id: int, text: str, markup: Any, from_bot: bool = True) -> dict[str, Any]:
+    def _message(
+        self, chat_id: int, text: str, markup: Any, from_bot: bool = True
+    ) -> dict[str, Any]:
         counter = self.message_ids.setdefault(chat_id, itertools.count(1))
         message_id = next(counter)
         message = {
@@ -231,8 +250,9 @@ class FakeBotAPI:
         chat_id = int(params["chat_id"])
         markup = params.get("reply_markup")
         message = self._message(chat_id, params["text"], markup)
-        event = Event("send", chat_id, message["message_id"], params["text"], markup,
-                      "sendMessage", params)
+        event = Event(
+            "send", chat_id, message["message_id"], params["text"], markup, "sendMessage", params
+        )
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message["message_id"])] = event
         return message
@@ -242,7 +262,9 @@ class FakeBotAPI:
         if (chat_id, message_id) not in self.messages:
             raise ApiError(400, "Bad Request: message to edit not found")
         markup = params.get("reply_markup")
-        event = Event("edit", chat_id, message_id, params["text"], markup, "editMessageText", params)
+        event = Event(
+            "edit", chat_id, message_id, params["text"], markup, "editMessageText", params
+        )
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message_id)] = event
         message = self._message(chat_id, params["text"], markup)
@@ -259,14 +281,21 @@ class FakeBotAPI:
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self.update_ids)
         update["update_id"] = update_id
+        self.pushed[update_id] = update
         async with self.changed:
             self.updates.append(update)
             self.changed.notify_all()
         return update_id
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+    async def redeliver(self, update_id: int) -> None:
+        """Send an update again with its old id, as Telegram does after an unacknowledged poll."""
+        async with self.changed:
+            self.updates.append(dict(self.pushed[update_id]))
+            self.changed.notify_all()
+
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> None:
         """Wait until predicate() holds; the server wakes us on every request it answers."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         async with self.changed:
             while not predicate():
                 remaining = deadline - time.monotonic()
@@ -277,12 +306,12 @@ class FakeBotAPI:
                 except TimeoutError:
                     continue
 
-    async def wait_polling(self, timeout: float = 20.0) -> None:
-        await self.wait_for(lambda: self.polls > 0, timeout)
+    async def wait_polling(self, within: float = 20.0) -> None:
+        await self.wait_for(lambda: self.polls > 0, within)
 
-    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+    async def wait_handled(self, update_id: int, within: float = 10.0) -> None:
         """Until the bot acknowledged the update (asked for updates past it)."""
-        await self.wait_for(lambda: self.offset > update_id, timeout)
+        await self.wait_for(lambda: self.offset > update_id, within)
 
     async def release_polls(self) -> None:
         """Answer pending long polls at once (the bot is being stopped)."""
@@ -296,8 +325,15 @@ class FakeBotAPI:
     def transcript(self, chat_id: int) -> list[Event]:
         return list(self.events.get(chat_id, []))
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
-             description: str = "Internal Server Error", delay: float = 0.0) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        description: str = "Internal Server Error",
+        delay: float = 0.0,
+    ) -> None:
         self.faults.append(Fault(method, status, times, retry_after, description, delay))
 
 
@@ -312,8 +348,12 @@ class FakeUser:
         self.seen = 0
 
     def _from(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name,
-                "language_code": self.language_code}
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
 
     async def send(self, text: str) -> int:
         """Type a message (a command if it starts with /)."""
@@ -321,60 +361,76 @@ class FakeUser:
         message["from"] = self._from()
         message["chat"]["first_name"] = self.first_name
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split(" ")[0])}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split(" ")[0])}
+            ]
         return await self.api.push({"message": message})
 
     async def send_sticker(self) -> int:
         message = self.api._message(self.id, "", None, from_bot=False)
         del message["text"]
         message["from"] = self._from()
-        message["sticker"] = {"file_id": "STK", "file_unique_id": "STKU", "width": 512,
-                              "height": 512, "is_animated": False, "is_video": False,
-                              "type": "regular"}
+        message["sticker"] = {
+            "file_id": "STK",
+            "file_unique_id": "STKU",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return await self.api.push({"message": message})
 
-    async def press(self, label: str | None = None, data: str | None = None,
-                    event: Event | None = None) -> int:
+    async def press(
+        self, label: str | None = None, data: str | None = None, event: Event | None = None
+    ) -> int:
         """Press a button (by its label or data) on the latest message that has it."""
         target = event or self._find(label, data)
-        found = [d for t, d in target.buttons if (label is None or t == label)
-                 and (data is None or d == data)]
+        found = [
+            d
+            for t, d in target.buttons
+            if (label is None or t == label) and (data is None or d == data)
+        ]
         payload = data if data is not None else (found[0] if found else None)
         if payload is None:
             raise AssertionError(f"no button {label!r} on: {target.text!r} {target.buttons}")
         message = self.api._message(self.id, target.text, target.markup)
         message["message_id"] = target.message_id
-        query = {"id": f"cq{self.id}{len(self.api.calls)}", "from": self._from(),
-                 "message": message, "chat_instance": f"ci{self.id}", "data": payload}
+        query = {
+            "id": f"cq{self.id}{len(self.api.calls)}",
+            "from": self._from(),
+            "message": message,
+            "chat_instance": f"ci{self.id}",
+            "data": payload,
+        }
         return await self.api.push({"callback_query": query})
 
     def _find(self, label: str | None, data: str | None) -> Event:
         for event in reversed(self.api.transcript(self.id)):
-            if any((label is None or t == label) and (data is None or d == data)
-                   for t, d in event.buttons):
+            if any(
+                (label is None or t == label) and (data is None or d == data)
+                for t, d in event.buttons
+            ):
                 return event
         raise AssertionError(f"no message in chat {self.id} has the button {label!r}/{data!r}")
 
-    async def expect(self, count: int = 1, timeout: float = 10.0) -> list[Event]:
+    async def expect(self, count: int = 1, within: float = 10.0) -> list[Event]:
         """The next `count` things this user sees (new messages or edits)."""
         target = self.seen + count
         try:
-            await self.api.wait_for(
-                lambda: len(self.api.events.get(self.id, [])) >= target, timeout
-            )
+            await self.api.wait_for(lambda: len(self.api.events.get(self.id, [])) >= target, within)
         except AssertionError:
-            tail = [e.text[:120] for e in self.api.events.get(self.id, [])[self.seen:]]
+            tail = [e.text[:120] for e in self.api.events.get(self.id, [])[self.seen :]]
             raise AssertionError(f"chat {self.id}: wanted {count} new, got {tail}") from None
-        got = self.api.events[self.id][self.seen:target]
+        got = self.api.events[self.id][self.seen : target]
         self.seen = target
         return got
 
-    async def reply(self, timeout: float = 10.0) -> Event:
-        return (await self.expect(1, timeout))[0]
+    async def reply(self, within: float = 10.0) -> Event:
+        return (await self.expect(1, within))[0]
 
     def unseen(self) -> list[Event]:
-        return self.api.events.get(self.id, [])[self.seen:]
+        return self.api.events.get(self.id, [])[self.seen :]
 
     @property
     def last(self) -> Event:

@@ -32,7 +32,8 @@ async def test_add_path_creates_parents_once(sessions: Sessions) -> None:
         cell, created = await add_path(s, CELL_A, NOW)
         again, created_again = await add_path(s, CELL_A, NOW)
         await s.commit()
-    assert (created, created_again) == (3, 0) and again.id == cell.id
+    assert (created, created_again) == (3, 0)
+    assert again.id == cell.id
     async with sessions() as s:
         kinds = [k for (k,) in await s.execute(select(Unit.kind).order_by(Unit.id))]
         assert kinds == ["dang_bo_khoi", "dang_bo_co_so", "chi_bo_truc_thuoc"]
@@ -47,7 +48,8 @@ async def test_invite_lifecycle(sessions: Sessions) -> None:
         made = await create_system_invite(s, cell, Role.MEMBER, 2, 14, NOW)
         await s.commit()
     token = made.token
-    assert len(token) <= 64 and len(token) >= 22  # ≥ 128 bits in base64url
+    assert len(token) <= 64
+    assert len(token) >= 22
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     async with sessions() as s:
         assert (await check_token(s, token, NOW)).id == made.invite.id
@@ -107,7 +109,9 @@ async def test_scoping_between_units(sessions: Sessions) -> None:
         sở_tư_pháp = await find_path(s, "Đảng bộ Khối các cơ quan tỉnh/Đảng bộ Sở Tư pháp")
         await grant_admin(s, "telegram", "31", sở_tư_pháp, "vi", NOW)
         secretary_invite = await create_system_invite(s, cell_a, Role.SECRETARY, 1, 14, NOW)
-        await register(s, await who(s, "32"), secretary_invite.invite.id, {"name": "Đỗ Thị Hoa"}, NOW)
+        await register(
+            s, await who(s, "32"), secretary_invite.invite.id, {"name": "Đỗ Thị Hoa"}, NOW
+        )
         await s.commit()
         admin_a, secretary_a, stranger = await who(s, "31"), await who(s, "32"), await who(s, "33")
 
@@ -117,12 +121,18 @@ async def test_scoping_between_units(sessions: Sessions) -> None:
             with pytest.raises(NotFound):
                 await create_invite(s, actor, cell_b.id, Role.MEMBER, 5, 14, NOW)
         with pytest.raises(NotFound):  # a secretary does not even see the level above
-            await add_unit(s, secretary_a, sở_tư_pháp.id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW)
+            await add_unit(
+                s, secretary_a, sở_tư_pháp.id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW
+            )
         with pytest.raises(NotAllowed):  # sees the own cell, may not reshape the tree
             await add_unit(s, secretary_a, cell_a.id, "Tổ Đảng", UnitKind.CHI_BO_TRUC_THUOC, NOW)
         with pytest.raises(NotFound):
-            await add_unit(s, admin_a, cell_b.parent_id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW)
-        added = await add_unit(s, admin_a, sở_tư_pháp.id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW)
+            await add_unit(
+                s, admin_a, cell_b.parent_id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW
+            )
+        added = await add_unit(
+            s, admin_a, sở_tư_pháp.id, "Chi bộ Mới", UnitKind.CHI_BO_TRUC_THUOC, NOW
+        )
         assert added.path.startswith(sở_tư_pháp.path)
         with pytest.raises(NotFound):
             await revoke_invite(s, stranger, made.invite.id, NOW)

@@ -36,14 +36,15 @@ def keys_in_code() -> dict[str, str]:
         for path in sorted((ROOT / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 value = getattr(node, "value", None)
-                if isinstance(node, ast.Constant) and isinstance(value, str) and KEY.match(value):
-                    if value.split(".")[0] in spaces:
-                        found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")
+                if not (isinstance(node, ast.Constant) and isinstance(value, str)):
+                    continue
+                if KEY.match(value) and value.split(".")[0] in spaces:
+                    found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
 def dynamic_keys() -> set[str]:
-    """Keys the code builds from enums: f"kind.{kind.value}", f"role.{role.value}", f"lang.{code}"."""
+    """Keys the code builds from enums: kind.<UnitKind>, role.<Role>, lang.<code>."""
     return (
         {f"kind.{k.value}" for k in UnitKind}
         | {f"role.{r.value}" for r in Role}

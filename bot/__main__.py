@@ -1,0 +1,5 @@
+"""`python -m bot` is the same as the `neuguong` command."""
+
+from bot.cli import main
+
+main()
