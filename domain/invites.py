@@ -139,6 +139,14 @@ async def revoke_invite(
     return invite
 
 
+async def get_invite(session: AsyncSession, invite_id: object) -> InviteDTO:
+    """The invite a registration dialogue refers to, or DomainError if it is gone."""
+    invite = await repo.get(session, invite_id) if isinstance(invite_id, int) else None
+    if invite is None:
+        raise DomainError("invite.unknown")
+    return invite
+
+
 async def invite_unit(session: AsyncSession, invite: InviteDTO) -> UnitDTO:
     unit = await unit_repo.get(session, invite.unit_id)
     if unit is None:

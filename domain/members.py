@@ -181,6 +181,15 @@ async def leaders_to_notify(session: AsyncSession, unit: UnitDTO) -> list[int]:
     return []
 
 
+async def own_unit(session: AsyncSession, actor: Actor) -> UnitDTO:
+    """The cell of the acting member."""
+    member = _own_member(actor)
+    unit = await unit_repo.get(session, member.unit_id)
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
 async def member_of(session: AsyncSession, member_id: int) -> MemberDTO:
     member = await repo.get(session, member_id)
     if member is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,12 +133,23 @@ async def scope_roots(session: AsyncSession, actor: Actor) -> list[UnitDTO]:
     return sorted(found.values(), key=lambda u: u.name)
 
 
+@dataclass(frozen=True)
+class UnitPage:
+    unit: UnitDTO
+    children: list[UnitSummary]
+    child_count: int
+    member_count: int
+
+
 async def children(
     session: AsyncSession, actor: Actor, unit_id: int, offset: int, limit: int
-) -> tuple[UnitDTO, list[UnitSummary], int]:
+) -> UnitPage:
+    """A unit in the actor's scope with one page of its children."""
     unit = await visible(session, actor, unit_id)
     kids = await repo.children(session, unit.id, offset, limit)
-    return unit, kids, await repo.count_children(session, unit.id)
+    count = await repo.count_children(session, unit.id)
+    members = await repo.member_counts(session, [unit.id])
+    return UnitPage(unit, kids, count, members.get(unit.id, 0))
 
 
 async def path_names(session: AsyncSession, unit: UnitDTO) -> list[str]:

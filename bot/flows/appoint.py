@@ -58,6 +58,8 @@ async def _pick(ctx: Ctx, unit_id: int, role: Role, page: int) -> None:
     nav = views.pager(ctx, f"ap:r:{unit.id}:{code}", page, total)
     link = ctx.choice("appoint.by_link", f"ap:l:{unit.id}:{code}")
     key = "appoint.pick" if found else "appoint.pick_none"
+    if not unit.kind.is_cell:
+        key = "appoint.link_only"
     text = ctx.t(key, role=views.role_name(role), unit=unit.name)
     ctx.reply(Screen(text, rows(*people) + ((nav,) if nav else ()) + ((link,),), edit=True))
 

@@ -6,9 +6,8 @@ from bot import views
 from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Screen, rows
-from domain.members import leaders_to_notify, leave, update_profile
+from domain.members import leaders_to_notify, leave, own_unit, update_profile
 from domain.units import path_names
-from storage.repos import units as unit_repo
 
 EDIT_NAME, EDIT_POSITION = "prof/name", "prof/position"
 
@@ -19,8 +18,7 @@ async def show(ctx: Ctx, edit: bool = False) -> None:
     if member is None:
         ctx.reply(views.home(ctx, "profile.not_member"))
         return
-    unit = await unit_repo.get(ctx.session, member.unit_id)
-    assert unit is not None
+    unit = await own_unit(ctx.session, ctx.actor)
     roles = [ctx.t(f"role.{g.role.value}") for g in ctx.actor.grants]
     text = ctx.t(
         "profile.card",

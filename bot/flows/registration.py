@@ -9,12 +9,11 @@ from bot.router import Router
 from bot.screens import Screen, rows
 from domain import validation
 from domain.errors import DomainError
-from domain.invites import check_token, invite_unit
+from domain.invites import check_token, get_invite, invite_unit
 from domain.members import check_can_register, leaders_to_notify, needs_profile
 from domain.members import register as register_member
 from domain.units import path_names
 from storage.dto import Role, UnitDTO
-from storage.repos import invites as invite_repo
 
 NAME, POSITION, HEAD, CONFIRM = "reg/name", "reg/position", "reg/head", "reg/confirm"
 
@@ -174,9 +173,7 @@ def _invite_id(data: dict[str, object]) -> int:
 
 
 async def _unit(ctx: Ctx) -> UnitDTO:
-    invite = await invite_repo.get(ctx.session, _invite_id(ctx.data))
-    if invite is None:
-        raise DomainError("invite.unknown")
+    invite = await get_invite(ctx.session, ctx.data.get("invite"))
     return await invite_unit(ctx.session, invite)
 
 

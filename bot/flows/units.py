@@ -14,7 +14,6 @@ from domain.members import unit_members
 from domain.units import CHILD_KINDS, add_unit, children, infer_kind, rename_unit, scope_roots
 from domain.units import visible as visible_unit
 from storage.dto import Role, UnitDTO, UnitKind
-from storage.repos import members as member_repo
 
 ADD, RENAME = "unit/add", "unit/rename"
 
@@ -37,14 +36,17 @@ async def on_units(ctx: Ctx) -> None:
 
 async def show(ctx: Ctx, unit_id: int, page: int, edit: bool = False) -> None:
     """One unit: what it is, its children (paged) and what may be done with it."""
-    unit, kids, total = await children(
-        ctx.session, ctx.actor, unit_id, page * views.PAGE, views.PAGE
+    found = await children(ctx.session, ctx.actor, unit_id, page * views.PAGE, views.PAGE)
+    unit, total = found.unit, found.child_count
+    text = ctx.t(
+        "unit.card",
+        title=views.unit_title(ctx, unit),
+        children=total,
+        members=found.member_count,
     )
-    members = await member_repo.count_of_unit(ctx.session, unit.id)
-    text = ctx.t("unit.card", title=views.unit_title(ctx, unit), children=total, members=members)
     kid_buttons = [
         Choice(ctx.t("unit.child", name=k.unit.name, members=k.members), f"u:o:{k.unit.id}:0")
-        for k in kids
+        for k in found.children
     ]
     nav = views.pager(ctx, f"u:o:{unit.id}", page, total)
     choices = rows(*kid_buttons) + ((nav,) if nav else ()) + rows(*_actions(ctx, unit), width=2)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder
 
@@ -16,8 +18,10 @@ from bot.settings import Settings
 from bot.telegram import handlers
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.repos import updates
 
 log = logging.getLogger(__name__)
+CLAIMS_KEPT = timedelta(days=7)
 
 # Commands shown in Telegram's menu, by language: (command, description key).
 COMMANDS = {
@@ -79,11 +83,19 @@ def bot_config(settings: Settings, username: str) -> BotConfig:
     )
 
 
+async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Update claims only guard against redelivery, which Telegram does within a day."""
+    async with sessions() as session:
+        await updates.prune(session, datetime.now(UTC) - CLAIMS_KEPT)
+        await session.commit()
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Migrate, connect, poll until `stop` is set. The same path in production and tests."""
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
+        await forget_old_updates(make_sessionmaker(engine))
         app = build_application(settings)
         async with app:
             config = bot_config(settings, app.bot.username)
