@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.invites import NewInvite, create_system_invite
+from domain.members import identify, register
+from domain.units import add_path
+from storage.dto import Role, UnitDTO
 from tests.fakes.botapi import Event
 
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
@@ -17,3 +24,28 @@ def token_in(event: Event) -> str:
 
 def labels(event: Event) -> list[str]:
     return [label for label, _ in event.buttons]
+
+
+async def enrol(
+    sessions: async_sessionmaker[AsyncSession],
+    path: str,
+    people: list[tuple[int, Role, str]],
+    uses: int = 10,
+    position: str | None = None,
+) -> tuple[UnitDTO, NewInvite]:
+    """Create the cell at `path` and register people in it, the way the services do.
+
+    Returns the cell and a live member invite (with `uses` uses, minus those taken here)."""
+    now = datetime.now(UTC)
+    async with sessions() as s:
+        cell, _ = await add_path(s, path, now)
+        member_link = await create_system_invite(s, cell, Role.MEMBER, uses, 14, now)
+        for person, role, name in people:
+            link = member_link
+            if role is not Role.MEMBER:
+                link = await create_system_invite(s, cell, role, 1, 14, now)
+            found = await identify(s, "telegram", str(person), str(person), "", "vi", False, now)
+            profile = {"name": name, "position": position}
+            await register(s, found.actor, link.invite.id, profile, now)
+        await s.commit()
+    return cell, member_link

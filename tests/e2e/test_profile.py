@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.invites import create_system_invite
-from domain.members import identify, register
-from domain.units import add_path
 from storage.dto import Role
 from storage.models import Member
 from tests.conftest import RunningBot
-from tests.e2e.helpers import labels
+from tests.e2e.helpers import enrol, labels
 
 Sessions = async_sessionmaker[AsyncSession]
 CELL = "Đảng ủy Khối Doanh nghiệp/Chi bộ Công ty Điện lực"
@@ -21,20 +16,8 @@ SECRETARY, MEMBER = 40, 41
 
 
 async def seed(sessions: Sessions) -> str:
-    now = datetime.now(UTC)
-    async with sessions() as s:
-        cell, _ = await add_path(s, CELL, now)
-        lead = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, now)
-        link = await create_system_invite(s, cell, Role.MEMBER, 10, 14, now)
-        for person, invite, name in (
-            (SECRETARY, lead, "Vũ Thị Lan"),
-            (MEMBER, link, "Hoàng Văn Nam"),
-        ):
-            found = await identify(s, "telegram", str(person), str(person), "", "vi", False, now)
-            await register(
-                s, found.actor, invite.invite.id, {"name": name, "position": "Kỹ sư"}, now
-            )
-        await s.commit()
+    people = [(SECRETARY, Role.SECRETARY, "Vũ Thị Lan"), (MEMBER, Role.MEMBER, "Hoàng Văn Nam")]
+    _cell, link = await enrol(sessions, CELL, people, position="Kỹ sư")
     return link.token
 
 

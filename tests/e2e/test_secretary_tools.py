@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.invites import create_system_invite
-from domain.members import identify, register
-from domain.units import add_path
 from storage.dto import Role
 from storage.models import Invite, RoleGrant
 from tests.conftest import RunningBot
-from tests.e2e.helpers import labels, token_in
+from tests.e2e.helpers import enrol, labels, token_in
 
 Sessions = async_sessionmaker[AsyncSession]
 CELL = "Đảng bộ Khối các cơ quan tỉnh/Chi bộ Sở Nội vụ"
 
 
 async def seed(sessions: Sessions) -> None:
-    now = datetime.now(UTC)
-    async with sessions() as s:
-        cell, _ = await add_path(s, CELL, now)
-        lead = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, now)
-        link = await create_system_invite(s, cell, Role.MEMBER, 10, 14, now)
-        people = (
-            (50, lead, "Phan Văn Khải"),
-            (51, link, "Mai Thị Hạnh"),
-            (52, link, "Đinh La Thăng"),
-        )
-        for person, invite, name in people:
-            found = await identify(s, "telegram", str(person), str(person), "", "vi", False, now)
-            await register(s, found.actor, invite.invite.id, {"name": name}, now)
-        await s.commit()
+    people = [
+        (50, Role.SECRETARY, "Phan Văn Khải"),
+        (51, Role.MEMBER, "Mai Thị Hạnh"),
+        (52, Role.MEMBER, "Đinh La Thăng"),
+    ]
+    await enrol(sessions, CELL, people)
 
 
 async def test_appoint_deputy_from_the_list(bot: RunningBot, bot_sessions: Sessions) -> None:
@@ -78,7 +65,7 @@ async def test_list_and_revoke_an_invite(bot: RunningBot, bot_sessions: Sessions
     secretary = bot.api.user(50, "Khải")
     await secretary.send("/moi")
     listing = await secretary.reply()
-    assert "#2 · đảng viên" in listing.text
+    assert "#1 · đảng viên" in listing.text
     assert "đã dùng 2/10" in listing.text
     await secretary.press("➕ Tạo link mời mới")
     await secretary.reply()
