@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -18,6 +18,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.i18n import plain
 from bot.settings import Settings, SettingsError, load_settings
+from domain import campaigns
+from domain.campaigns import parse_date
 from domain.errors import DomainError
 from domain.invites import create_system_invite
 from domain.members import grant_admin
@@ -25,6 +27,7 @@ from domain.units import add_path, find_path
 from storage.db import make_engine, make_sessionmaker
 from storage.dto import Role, UnitKind
 from storage.migrate import upgrade
+from storage.repos import campaigns as campaign_repo
 from storage.repos import units as unit_repo
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -36,6 +39,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.add_typer(invite_app, name="invite")
+campaign_app = typer.Typer(no_args_is_help=True, help="The year's campaign (đợt đăng ký).")
+app.add_typer(campaign_app, name="campaign")
 log = logging.getLogger("neuguong")
 T = TypeVar("T")
 
@@ -257,6 +262,92 @@ async def _bot_username(settings: Settings) -> str:
             return bot.username
     except TelegramError as error:
         raise Fail(plain(settings.default_language, "cli.no_username", detail=str(error))) from None
+
+
+def _day(raw: str | None) -> date | None:
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return parse_date(raw)
+
+
+@campaign_app.command("create")
+def campaign_create(
+    year: Annotated[int, typer.Option(help="The year, e.g. 2027")],
+    unit: Annotated[str, typer.Option(help="Unit path of the tree it covers")],
+    theme: Annotated[str, typer.Option(help="The year's theme (chủ đề năm)")],
+    deadline: Annotated[str, typer.Option(help="Registration deadline, YYYY-MM-DD")],
+    opens: Annotated[str | None, typer.Option(help="Registration opens, YYYY-MM-DD")] = None,
+    midyear: Annotated[str | None, typer.Option(help="Mid-year review (sơ kết)")] = None,
+    yearend: Annotated[str | None, typer.Option(help="Year-end review (tổng kết)")] = None,
+) -> None:
+    """Open the year's campaign for a tree (one open campaign per tree)."""
+
+    async def work(settings: Settings) -> None:
+        async def create(session: AsyncSession) -> int:
+            target = await find_path(session, unit)
+            last = _day(deadline)
+            assert last is not None
+            first = _day(opens) or min(datetime.now(settings.zone).date(), last)
+            made = await campaigns.create(
+                session,
+                None,
+                target,
+                year,
+                theme,
+                first,
+                last,
+                _now(),
+                _day(midyear),
+                _day(yearend),
+            )
+            return made.id
+
+        campaign_id = await _in_session(settings, create)
+        typer.echo(
+            plain(
+                settings.default_language,
+                "cli.campaign_created",
+                year=year,
+                unit=unit,
+                id=campaign_id,
+            )
+        )
+
+    _execute(work)
+
+
+@campaign_app.command("list")
+def campaign_list() -> None:
+    """Every campaign with its tree, dates and status."""
+
+    async def work(settings: Settings) -> None:
+        lines = await _in_session(settings, lambda s: _campaign_lines(s, settings))
+        for line in lines or [plain(settings.default_language, "cli.campaign_none")]:
+            typer.echo(line)
+
+    _execute(work)
+
+
+async def _campaign_lines(session: AsyncSession, settings: Settings) -> list[str]:
+    lang = settings.default_language
+    found = []
+    for root in await unit_repo.subtree(session, None):
+        for c in await campaign_repo.of_unit(session, root.id):
+            found.append(
+                plain(
+                    lang,
+                    "cli.campaign_line",
+                    year=c.year,
+                    unit=root.name,
+                    theme=c.theme,
+                    deadline=c.deadline.strftime("%d/%m/%Y"),
+                    status=plain(lang, f"campaign.status_{c.status}"),
+                )
+            )
+    return found
 
 
 def main() -> None:

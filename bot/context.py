@@ -30,7 +30,10 @@ class Incoming:
     command: str | None = None
     args: str = ""
     callback: str | None = None
-    content: str | None = None  # a kind of message the flows do not take (sticker, voice…)
+    content: str | None = None  # photo, document, sticker, voice… (no text)
+    file_id: str | None = None  # the channel's id of a photo or document
+    file_unique_id: str | None = None
+    mime_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,20 @@ class Ctx:
         self.account = account
         self.actor = await load_actor(self.session, account, self.actor.root_admin)
 
-    async def notify(self, user_ids: list[int], key: str, /, **params: object) -> None:
-        """A notice to other people, each in their own language (Lazy params included)."""
+    async def notify(
+        self,
+        user_ids: list[int],
+        key: str,
+        /,
+        buttons: tuple[tuple[str, str], ...] = (),
+        **params: object,
+    ) -> None:
+        """A notice to other people, each in their own language (Lazy params included);
+        `buttons` are (label key, data) pairs, laid out one to a row."""
         for account in await user_repo.reach(self.session, user_ids):
             if account.user_id == self.actor.user_id or account.chat_id is None:
                 continue
-            screen = Screen(t(account.language, key, **params))
+            lang = account.language
+            choices = tuple((Choice(t(lang, label), data),) for label, data in buttons)
+            screen = Screen(t(lang, key, **params), choices)
             self.outcome.deliveries.append(Delivery(account.channel, account.chat_id, screen))

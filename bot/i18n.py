@@ -17,6 +17,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from domain.errors import Key
+
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("vi", "en")
 DOMAIN = "messages"
@@ -56,6 +58,8 @@ def catalog(language: str) -> gettext.GNUTranslations:
 
 
 def _param(language: str, value: object) -> object:
+    if isinstance(value, Key):
+        return t(language, str(value))
     if isinstance(value, Raw):
         return value.html
     if isinstance(value, Lazy):

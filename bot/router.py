@@ -21,6 +21,7 @@ class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     buttons: dict[str, Handler] = field(default_factory=dict)
     states: dict[str, Handler] = field(default_factory=dict)
+    file_states: set[str] = field(default_factory=set)  # states that take a photo or file
     menu: dict[str, Handler] = field(default_factory=dict)  # label key -> handler
     fallback: Handler | None = None
     expired: Handler | None = None
@@ -40,9 +41,11 @@ class Router:
 
         return add
 
-    def state(self, name: str) -> Callable[[Handler], Handler]:
+    def state(self, name: str, files: bool = False) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:
             self.states[name] = handler
+            if files:
+                self.file_states.add(name)
             return handler
 
         return add
@@ -74,6 +77,8 @@ class Router:
                 return _leaving_state(by_menu)
             if ctx.state is not None and ctx.state in self.states:
                 return self.states[ctx.state]
+        if incoming.content is not None and ctx.state in self.file_states:
+            return self.states[ctx.state]
         return self.fallback
 
 

@@ -33,14 +33,15 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
     actor = ctx.actor
     rows: list[tuple[str, ...]] = []
     if actor.member is not None:
-        rows.append((ctx.t("menu.profile"), ctx.t("menu.help")))
+        rows.append((ctx.t("menu.commitment"), ctx.t("menu.checkin")))
+        rows.append((ctx.t("menu.progress"), ctx.t("menu.profile")))
     if actor.is_leader or actor.is_admin:
         rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
+    if actor.is_admin:
+        rows.append((ctx.t("menu.campaign"),))
     if not rows:
         return None
-    if actor.member is None:
-        rows.append((ctx.t("menu.help"),))
-    rows.append((ctx.t("menu.language"),))
+    rows.append((ctx.t("menu.help"), ctx.t("menu.language")))
     return tuple(rows)
 
 
@@ -50,12 +51,12 @@ def home(ctx: Ctx, key: str = "home.ready", **params: object) -> Screen:
     return Screen(ctx.t(key, **params), menu=menu, remove_menu=menu is None)
 
 
-def pager(ctx: Ctx, base: str, page: int, total: int) -> tuple[Choice, ...]:
-    """Previous/next buttons for a list shown PAGE at a time."""
+def pager(ctx: Ctx, base: str, page: int, total: int, size: int = PAGE) -> tuple[Choice, ...]:
+    """Previous/next buttons for a list shown `size` at a time."""
     buttons = []
     if page > 0:
         buttons.append(ctx.choice("nav.prev", f"{base}:{page - 1}"))
-    if (page + 1) * PAGE < total:
+    if (page + 1) * size < total:
         buttons.append(ctx.choice("nav.next", f"{base}:{page + 1}"))
     return tuple(buttons)
 
@@ -73,3 +74,28 @@ def parse_ints(data: str, count: int) -> list[int] | None:
         return [int(p) for p in parts[:count]]
     except ValueError:
         return None
+
+
+def parts(ctx: Ctx) -> list[str]:
+    """The fields of a callback after its prefix: 'c:add:12:example' -> ['add', '12', 'example']."""
+    return (ctx.incoming.callback or "").split(":")[1:]
+
+
+def int_at(fields: list[str], index: int) -> int | None:
+    try:
+        return int(fields[index])
+    except (IndexError, ValueError):
+        return None
+
+
+def bar(percent: int, width: int = 10) -> str:
+    """A text progress bar that reads on any phone: ▓▓▓▓▓░░░░░"""
+    filled = round(max(0, min(100, percent)) * width / 100)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def month_label(moment: object) -> str:
+    from datetime import date
+
+    assert isinstance(moment, date)
+    return moment.strftime("%m/%Y")

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+class Key(str):
+    """A parameter that is itself a message key, shown translated in the reader's language."""
+
+    __slots__ = ()
+
+
 class DomainError(Exception):
     """A rule said no. `key` names the catalog message that explains it to the user."""
 

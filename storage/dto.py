@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -94,3 +94,95 @@ class ConversationDTO:
     state: str
     data: dict[str, object]
     version: int
+
+
+class State(StrEnum):
+    """Where a commitment is in its approval cycle."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    AMENDING = "amending"
+
+
+class ItemKind(StrEnum):
+    EXAMPLE = "example"  # nêu gương, tied to the member's duties
+    REMEDIAL = "remedial"  # khắc phục hạn chế from last year's review
+    PLEDGE = "pledge"  # not to commit the 27 manifestations
+    MODEL = "model"  # a cell's collective model (mô hình)
+
+
+class Progress(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class CampaignDTO:
+    id: int
+    unit_id: int
+    year: int
+    theme: str
+    opens_on: date
+    deadline: date
+    midyear_review: date | None
+    yearend_review: date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class CommitmentDTO:
+    id: int
+    campaign_id: int
+    member_id: int | None
+    unit_id: int | None
+    state: State
+    version: int
+    approved_version: int
+    return_comment: str | None
+    submitted_at: datetime | None
+
+    @property
+    def collective(self) -> bool:
+        return self.unit_id is not None
+
+
+@dataclass(frozen=True)
+class ItemDTO:
+    id: int
+    commitment_id: int
+    kind: ItemKind
+    text: str
+    target: str | None
+    deadline: date | None
+    position: int
+    progress: int
+    status: Progress
+    last_checkin_at: datetime | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class VersionDTO:
+    version: int
+    items: list[dict[str, object]]
+    submitted_at: datetime
+    decision: str | None
+    comment: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CheckInDTO:
+    id: int
+    item_id: int
+    commitment_id: int
+    recorded_by: int | None
+    progress: int
+    status: Progress
+    note: str | None
+    evidence_file_id: str | None
+    created_at: datetime

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -164,3 +165,121 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Campaign(Base):
+    """One year of 'nêu gương' registration for the tree under `unit_id` (đợt đăng ký)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", name="uq_campaigns_unit_year"),
+        Index(
+            "uq_campaigns_one_open",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    theme: Mapped[str] = mapped_column(String(300))
+    opens_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    midyear_review: Mapped[date | None] = mapped_column(Date)
+    yearend_review: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Commitment(Base):
+    """A member's yearly registration (bản đăng ký nêu gương), or a cell's collective models."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id", name="uq_commitments_member"),
+        UniqueConstraint("campaign_id", "unit_id", name="uq_commitments_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    approved_version: Mapped[int] = mapped_column(Integer, default=0)
+    return_comment: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CommitmentItem(Base):
+    """One line of a commitment: example (nêu gương), remedial (khắc phục), pledge, model."""
+
+    __tablename__ = "commitment_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(2000))
+    target: Mapped[str | None] = mapped_column(String(200))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    last_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CommitmentVersion(Base):
+    """What was submitted each time, and what the cell decided: the history."""
+
+    __tablename__ = "commitment_versions"
+    __table_args__ = (UniqueConstraint("commitment_id", "version", name="uq_versions"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CheckIn(Base):
+    """A progress report (báo cáo tiến độ) on one item."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_commitment_created", "commitment_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment_items.id", ondelete="CASCADE"), index=True
+    )
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    progress: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    evidence_channel: Mapped[str | None] = mapped_column(String(16))
+    evidence_file_id: Mapped[str | None] = mapped_column(String(256))
+    evidence_unique_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

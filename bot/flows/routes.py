@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from bot.flows import appoint, invites, profile, registration, start, units
+from bot.flows import (
+    appoint,
+    approvals,
+    campaigns,
+    checkins,
+    commitments,
+    invites,
+    profile,
+    progress,
+    registration,
+    start,
+    units,
+)
 from bot.router import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for flow in (start, registration, profile, units, invites, appoint):
+    flows = (
+        start,
+        registration,
+        profile,
+        units,
+        invites,
+        appoint,
+        campaigns,
+        commitments,
+        approvals,
+        checkins,
+        progress,
+    )
+    for flow in flows:
         flow.register(router)
     return router

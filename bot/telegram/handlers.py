@@ -38,8 +38,24 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(**base, **_message_parts(message))  # type: ignore[arg-type]
 
 
-def _message_parts(message: Message) -> dict[str, str]:
+def _message_parts(message: Message) -> dict[str, str | None]:
     text = message.text
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        return {
+            "content": "photo",
+            "file_id": photo.file_id,
+            "file_unique_id": photo.file_unique_id,
+            "mime_type": "image/jpeg",
+        }
+    if message.document is not None:
+        doc = message.document
+        return {
+            "content": "document",
+            "file_id": doc.file_id,
+            "file_unique_id": doc.file_unique_id,
+            "mime_type": doc.mime_type,
+        }
     if text is None:
         return {"content": _content_kind(message)}
     if text.startswith("/"):

@@ -106,7 +106,14 @@ async def test_admin_secretary_member(
     await register(member, member_token, "Nguyễn Văn An", None)
     confirmed, done = await member.expect(2)
     assert "đăng ký thành công vào <b>Chi bộ Văn phòng</b>" in done.text
-    assert done.keyboard == ["👤 Hồ sơ", "❓ Hướng dẫn", "🌐 Ngôn ngữ"]
+    assert done.keyboard == [
+        "📝 Đăng ký nêu gương",
+        "📈 Báo cáo tiến độ",
+        "📊 Tiến độ của tôi",
+        "👤 Hồ sơ",
+        "❓ Hướng dẫn",
+        "🌐 Ngôn ngữ",
+    ]
     notice = await secretary.reply()
     assert notice.text == (
         "🆕 Đảng viên mới đăng ký vào <b>Chi bộ Văn phòng</b>:"

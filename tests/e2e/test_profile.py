@@ -59,7 +59,14 @@ async def test_profile_language_leave_and_rejoin(bot: RunningBot, bot_sessions: 
     switched, home = await member.expect(2)
     assert switched.kind == "edit"
     assert switched.text == "Switched to English."
-    assert home.keyboard == ["👤 Profile", "❓ Help", "🌐 Language"]
+    assert home.keyboard == [
+        "📝 My commitments",
+        "📈 Report progress",
+        "📊 My progress",
+        "👤 Profile",
+        "❓ Help",
+        "🌐 Language",
+    ]
     await member.send("👤 Profile")
     card = await member.reply()
     assert "👤 <b>Your profile</b>" in card.text

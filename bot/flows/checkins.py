@@ -1,0 +1,208 @@
+"""Reporting progress (báo cáo tiến độ): item, percentage, status, note, photo; one tap each."""
+
+from __future__ import annotations
+
+from bot import views
+from bot.context import Ctx
+from bot.router import Router
+from bot.screens import Choice, Screen, rows
+from domain import checkins as svc
+from domain import commitments
+from domain.errors import DomainError
+from storage.dto import ItemDTO, Progress
+
+PERCENT, STATUS, NOTE, PHOTO = "chk/progress", "chk/status", "chk/note", "chk/photo"
+STATUSES = (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED)
+
+
+async def on_start(ctx: Ctx) -> None:
+    """📈 Báo cáo tiến độ: pick the item to report on."""
+    sheet = await commitments.open_personal(ctx.session, ctx.actor, ctx.now)
+    items = svc.checkable(sheet)
+    buttons = [
+        Choice(
+            ctx.t("checkin.pick_line", n=n, text=_short(i.text), progress=i.progress), f"k:i:{i.id}"
+        )
+        for n, i in enumerate(items, 1)
+    ]
+    ctx.reply(Screen(ctx.t("checkin.pick"), rows(*buttons)))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def on_button(ctx: Ctx) -> None:
+    """k:i:ITEM, k:p:PERCENT, k:s:STATUS, k:nn (no note), k:save, k:fix:CHECKIN."""
+    fields = views.parts(ctx)
+    handler = _ACTIONS.get(fields[0] if fields else "")
+    if handler is None:
+        ctx.say("button.expired")
+        return
+    await handler(ctx, fields[1] if len(fields) > 1 else "")
+
+
+async def _begin(ctx: Ctx, arg: str, correcting: int | None = None) -> None:
+    item_id = int(arg) if arg.isdigit() else 0
+    commitment, item = await commitments.owned_item(ctx.session, ctx.actor, item_id)
+    if commitment.approved_version == 0:
+        raise DomainError("checkin.not_approved")
+    data: dict[str, object] = {"item": item.id}
+    if correcting is not None:
+        data["correcting"] = correcting
+    await ctx.set_state(PERCENT, data)
+    ctx.reply(_percent_screen(ctx, item))
+
+
+def _percent_screen(ctx: Ctx, item: ItemDTO) -> Screen:
+    buttons = [Choice(f"{n}%", f"k:p:{n}") for n in svc.STEPS]
+    text = ctx.t("checkin.ask_percent", text=item.text, progress=item.progress)
+    return Screen(text, rows(*buttons, width=5))
+
+
+async def _percent_button(ctx: Ctx, arg: str) -> None:
+    if ctx.state != PERCENT or not arg.isdigit():
+        ctx.say("button.expired")
+        return
+    await _to_status(ctx, svc.parse_progress(arg))
+
+
+async def on_percent_text(ctx: Ctx) -> None:
+    """A typed percentage; a bad one is answered and the step stays."""
+    await _to_status(ctx, svc.parse_progress(ctx.incoming.text or ""))
+
+
+async def _to_status(ctx: Ctx, progress: int) -> None:
+    await ctx.set_state(STATUS, ctx.data | {"progress": progress})
+    order = sorted(STATUSES, key=lambda s: s is not _suggested(progress))
+    buttons = [ctx.choice(f"status.{s.value}", f"k:s:{s.value}") for s in order]
+    ctx.reply(Screen(ctx.t("checkin.ask_status", progress=progress), rows(*buttons, width=2)))
+
+
+def _suggested(progress: int) -> Progress:
+    if progress == 0:
+        return Progress.NOT_STARTED
+    return Progress.DONE if progress == 100 else Progress.IN_PROGRESS
+
+
+async def _status(ctx: Ctx, arg: str) -> None:
+    if ctx.state != STATUS or arg not in {s.value for s in STATUSES}:
+        ctx.say("button.expired")
+        return
+    await ctx.set_state(NOTE, ctx.data | {"status": arg})
+    ctx.reply(Screen(ctx.t("checkin.ask_note"), rows(ctx.choice("checkin.no_note", "k:nn"))))
+
+
+async def on_status_text(ctx: Ctx) -> None:
+    ctx.say("reg.use_buttons")
+
+
+async def on_note(ctx: Ctx) -> None:
+    note = svc.check_note(ctx.incoming.text or "")
+    await _to_photo(ctx, note)
+
+
+async def _no_note(ctx: Ctx, _arg: str) -> None:
+    if ctx.state != NOTE:
+        ctx.say("button.expired")
+        return
+    await _to_photo(ctx, None)
+
+
+async def _to_photo(ctx: Ctx, note: str | None) -> None:
+    await ctx.set_state(PHOTO, ctx.data | {"note": note})
+    ctx.reply(Screen(ctx.t("checkin.ask_photo"), rows(ctx.choice("checkin.save", "k:save"))))
+
+
+async def on_photo(ctx: Ctx) -> None:
+    """A photo (or an image sent as a file) as evidence; anything else is refused."""
+    incoming = ctx.incoming
+    is_image = (incoming.mime_type or "").startswith("image/")
+    if incoming.file_id is None or not is_image or incoming.content not in ("photo", "document"):
+        raise DomainError("checkin.not_image")
+    evidence = (incoming.channel, incoming.file_id, incoming.file_unique_id or "")
+    await _save(ctx, evidence)
+
+
+async def _save_button(ctx: Ctx, _arg: str) -> None:
+    if ctx.state != PHOTO:
+        ctx.say("button.expired")
+        return
+    await _save(ctx, None)
+
+
+async def _save(ctx: Ctx, evidence: tuple[str, str, str] | None) -> None:
+    data = ctx.data
+    item_id, correcting = data.get("item"), data.get("correcting")
+    if not isinstance(item_id, int):
+        raise DomainError("button.expired")
+    report = svc.Report(
+        int(str(data.get("progress", 0))),
+        Progress(str(data.get("status"))),
+        str(data["note"]) if data.get("note") else None,
+        evidence,
+    )
+    done = await svc.record(
+        ctx.session,
+        ctx.actor,
+        item_id,
+        report,
+        ctx.now,
+        correcting if isinstance(correcting, int) else None,
+    )
+    await ctx.clear_state()
+    item = done.item
+    text = ctx.t(
+        "checkin.saved_fixed" if done.corrected else "checkin.saved",
+        text=item.text,
+        bar=views.bar(item.progress),
+        progress=item.progress,
+        status=ctx.t(f"status.{item.status.value}"),
+    )
+    fix = rows(ctx.choice("checkin.fix", f"k:fix:{done.checkin.id}"))
+    ctx.reply(Screen(text, fix))
+    if report.status is Progress.BLOCKED:
+        await _tell_blocked(ctx, item, report.note)
+
+
+async def _tell_blocked(ctx: Ctx, item: ItemDTO, note: str | None) -> None:
+    sheet = await commitments.sheet(ctx.session, ctx.actor, item.commitment_id)
+    leaders = await commitments.reviewers(ctx.session, sheet)
+    await ctx.notify(
+        leaders,
+        "notice.blocked",
+        name=sheet.owner_name,
+        unit=sheet.unit.name,
+        text=item.text,
+        note=note or "—",
+    )
+
+
+async def _fix(ctx: Ctx, arg: str) -> None:
+    checkin_id = int(arg) if arg.isdigit() else 0
+    found = await svc.correctable(ctx.session, ctx.actor, checkin_id, ctx.now)
+    await _begin(ctx, str(found.item_id), correcting=found.id)
+
+
+async def _item(ctx: Ctx, arg: str) -> None:
+    await _begin(ctx, arg)
+
+
+_ACTIONS = {
+    "i": _item,
+    "p": _percent_button,
+    "s": _status,
+    "nn": _no_note,
+    "save": _save_button,
+    "fix": _fix,
+}
+
+
+def register(router: Router) -> None:
+    router.command("baocao", "report")(on_start)
+    router.menu_item("menu.checkin")(on_start)
+    router.button("k")(on_button)
+    router.state(PERCENT)(on_percent_text)
+    router.state(STATUS)(on_status_text)
+    router.state(NOTE)(on_note)
+    router.state(PHOTO, files=True)(on_photo)

@@ -1,0 +1,152 @@
+"""Progress reports (báo cáo tiến độ): record, correct within 24 hours, show where one stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.access import Actor
+from domain.commitments import Sheet, owned_item, sheet
+from domain.errors import DomainError
+from storage.dto import CheckInDTO, ItemDTO, ItemKind, Progress
+from storage.repos import checkins as repo
+from storage.repos import commitments as commitment_repo
+
+NOTE_MAX = 1000
+CORRECTION_WINDOW = timedelta(hours=24)
+STEPS = (0, 25, 50, 75, 100)
+
+
+@dataclass(frozen=True)
+class Report:
+    progress: int
+    status: Progress
+    note: str | None = None
+    evidence: tuple[str, str, str] | None = None  # (channel, file id, unique id)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: CheckInDTO
+    item: ItemDTO
+    corrected: bool
+
+
+def parse_progress(raw: str) -> int:
+    """A percentage typed by a person: '60', '60%', ' 60 % '."""
+    text = raw.strip().rstrip("%").strip()
+    if not text.lstrip("-").isdigit():
+        raise DomainError("checkin.progress_not_number")
+    value = int(text)
+    if not 0 <= value <= 100:
+        raise DomainError("checkin.progress_range", got=value)
+    return value
+
+
+def check_note(raw: str) -> str:
+    note = raw.strip()
+    if not 1 <= len(note) <= NOTE_MAX:
+        raise DomainError("checkin.note_length", max=NOTE_MAX, got=len(note))
+    return note
+
+
+def checkable(found: Sheet) -> list[ItemDTO]:
+    """Items one may report on: the commitment was approved at least once."""
+    if found.commitment.approved_version == 0:
+        raise DomainError("checkin.not_approved")
+    return [i for i in found.items if i.kind is not ItemKind.PLEDGE]
+
+
+async def items_to_report(session: AsyncSession, actor: Actor, commitment_id: int) -> Sheet:
+    found = await sheet(session, actor, commitment_id)
+    checkable(found)
+    return found
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    item_id: int,
+    report: Report,
+    now: datetime,
+    correcting: int | None = None,
+) -> Recorded:
+    """Save a check-in (or correct one made in the last 24 hours) and update the item."""
+    commitment, item = await owned_item(session, actor, item_id)
+    if item.kind is ItemKind.PLEDGE or commitment.approved_version == 0:
+        raise DomainError("checkin.not_approved")
+    if not 0 <= report.progress <= 100:
+        raise DomainError("checkin.progress_range", got=report.progress)
+    note = check_note(report.note) if report.note else None
+    if correcting is not None:
+        checkin = await _correct(session, actor, item, correcting, report, note, now)
+    else:
+        checkin = await repo.add(
+            session,
+            item.id,
+            commitment.id,
+            actor.user_id,
+            report.progress,
+            report.status,
+            note,
+            report.evidence,
+            now,
+        )
+    latest = await repo.latest_for_item(session, item.id)
+    if latest is not None and latest.id == checkin.id:
+        await commitment_repo.change_item(
+            session,
+            item.id,
+            progress=report.progress,
+            status=report.status,
+            last_checkin_at=checkin.created_at,
+        )
+    updated = await commitment_repo.item(session, item.id)
+    assert updated is not None
+    return Recorded(checkin, updated, correcting is not None)
+
+
+async def _correct(
+    session: AsyncSession,
+    actor: Actor,
+    item: ItemDTO,
+    checkin_id: int,
+    report: Report,
+    note: str | None,
+    now: datetime,
+) -> CheckInDTO:
+    old = await repo.get(session, checkin_id)
+    if old is None or old.item_id != item.id or old.recorded_by != actor.user_id:
+        raise DomainError("checkin.gone")
+    if now - old.created_at > CORRECTION_WINDOW:
+        raise DomainError("checkin.too_late")
+    await repo.correct(session, old.id, report.progress, report.status, note, report.evidence, now)
+    fixed = await repo.get(session, old.id)
+    assert fixed is not None
+    return fixed
+
+
+async def correctable(
+    session: AsyncSession, actor: Actor, checkin_id: int, now: datetime
+) -> CheckInDTO:
+    found = await repo.get(session, checkin_id)
+    if found is None or found.recorded_by != actor.user_id:
+        raise DomainError("checkin.gone")
+    await owned_item(session, actor, found.item_id)
+    if now - found.created_at > CORRECTION_WINDOW:
+        raise DomainError("checkin.too_late")
+    return found
+
+
+def overdue(item: ItemDTO, today: date) -> bool:
+    return item.deadline is not None and item.deadline < today and item.progress < 100
+
+
+async def history(
+    session: AsyncSession, actor: Actor, commitment_id: int, offset: int, limit: int
+) -> tuple[Sheet, list[CheckInDTO], int]:
+    found = await sheet(session, actor, commitment_id)
+    rows = await repo.of_commitment(session, commitment_id, offset, limit)
+    return found, rows, await repo.count_of_commitment(session, commitment_id)

@@ -1,0 +1,380 @@
+"""Commitments (bản đăng ký nêu gương): items, the approval state machine, and history.
+
+The state machine lives here, not in the handlers:
+
+    draft --submit--> submitted --approve--> approved --edit--> amending --submit--> submitted
+                         |  \\--return--> returned --edit/submit--> ...
+                         \\--withdraw--> draft (or amending, once approved before)
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import campaigns, validation
+from domain.access import Actor, require
+from domain.errors import DomainError, Key, NotFound
+from domain.members import leaders_to_notify
+from storage.dto import CampaignDTO, CommitmentDTO, ItemDTO, ItemKind, State, UnitDTO, VersionDTO
+from storage.repos import campaigns as campaign_repo
+from storage.repos import commitments as repo
+from storage.repos import members as member_repo
+from storage.repos import units as unit_repo
+
+MAX_ITEMS = 15
+TEXT_MIN, TEXT_MAX = 10, 500
+TARGET_MAX = 200
+COMMENT_MIN, COMMENT_MAX = 5, 500
+EDIT, SUBMIT, WITHDRAW, APPROVE, RETURN = "edit", "submit", "withdraw", "approve", "return"
+ACTIONS = (EDIT, SUBMIT, WITHDRAW, APPROVE, RETURN)
+
+TRANSITIONS: dict[tuple[State, str], State] = {
+    (State.DRAFT, EDIT): State.DRAFT,
+    (State.DRAFT, SUBMIT): State.SUBMITTED,
+    (State.RETURNED, EDIT): State.RETURNED,
+    (State.RETURNED, SUBMIT): State.SUBMITTED,
+    (State.APPROVED, EDIT): State.AMENDING,
+    (State.AMENDING, EDIT): State.AMENDING,
+    (State.AMENDING, SUBMIT): State.SUBMITTED,
+    (State.SUBMITTED, APPROVE): State.APPROVED,
+    (State.SUBMITTED, RETURN): State.RETURNED,
+    (State.SUBMITTED, WITHDRAW): State.DRAFT,
+}
+
+
+def next_state(state: State, action: str, ever_approved: bool) -> State:
+    """Where `action` takes a commitment in `state`; DomainError if it may not."""
+    target = TRANSITIONS.get((state, action))
+    if target is None:
+        raise DomainError(f"commitment.cannot_{action}", state=Key(f"state.{state.value}"))
+    if action == WITHDRAW and ever_approved:
+        return State.AMENDING
+    return target
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A commitment with everything its screen shows."""
+
+    commitment: CommitmentDTO
+    campaign: CampaignDTO
+    items: list[ItemDTO]
+    owner_name: str
+    unit: UnitDTO
+
+    @property
+    def pledged(self) -> bool:
+        return any(i.kind is ItemKind.PLEDGE for i in self.items)
+
+    @property
+    def lines(self) -> list[ItemDTO]:
+        return [i for i in self.items if i.kind is not ItemKind.PLEDGE]
+
+
+def check_text(raw: str) -> str:
+    text = validation.normalize(raw)
+    if not TEXT_MIN <= len(text) <= TEXT_MAX:
+        raise DomainError("item.text_length", min=TEXT_MIN, max=TEXT_MAX, got=len(text))
+    return text
+
+
+def check_target(raw: str) -> str:
+    text = validation.normalize(raw)
+    if not 1 <= len(text) <= TARGET_MAX:
+        raise DomainError("item.target_length", max=TARGET_MAX, got=len(text))
+    return text
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def check_deadline(campaign: CampaignDTO, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise DomainError("error.bad_choice")
+    return month_end(campaign.year, month)
+
+
+async def _campaign_for(session: AsyncSession, unit: UnitDTO) -> CampaignDTO:
+    campaign = await campaigns.current(session, unit)
+    if campaign is None:
+        raise DomainError("commitment.no_campaign")
+    return campaign
+
+
+async def open_personal(session: AsyncSession, actor: Actor, now: datetime) -> Sheet:
+    """The member's commitment for the open campaign, created empty on first use."""
+    if actor.member is None:
+        raise DomainError("profile.not_member")
+    unit = await unit_repo.get(session, actor.member.unit_id)
+    assert unit is not None
+    campaign = await _campaign_for(session, unit)
+    found = await repo.find(session, campaign.id, actor.member.id, None)
+    if found is None:
+        found = await repo.add(session, campaign.id, actor.member.id, None, now)
+    return await sheet(session, actor, found.id)
+
+
+async def open_collective(
+    session: AsyncSession, actor: Actor, unit_id: int, now: datetime
+) -> Sheet:
+    """The cell's collective models (mô hình), kept by its secretary or deputy."""
+    unit = await unit_repo.get(session, unit_id)
+    if unit is None or not actor.leads(unit):
+        raise NotFound()
+    campaign = await _campaign_for(session, unit)
+    found = await repo.find(session, campaign.id, None, unit.id)
+    if found is None:
+        found = await repo.add(session, campaign.id, None, unit.id, now)
+    return await sheet(session, actor, found.id)
+
+
+async def _owned(session: AsyncSession, actor: Actor, commitment_id: int) -> CommitmentDTO:
+    """The commitment if the actor keeps it: its member, or a leader of its cell for models."""
+    found = await repo.get(session, commitment_id)
+    if found is None:
+        raise NotFound()
+    if found.member_id is not None:
+        if actor.member is None or actor.member.id != found.member_id:
+            raise NotFound()
+        return found
+    unit = await unit_repo.get(session, found.unit_id or 0)
+    if unit is None or not actor.leads(unit):
+        raise NotFound()
+    return found
+
+
+async def sheet(session: AsyncSession, actor: Actor, commitment_id: int) -> Sheet:
+    commitment = await _owned(session, actor, commitment_id)
+    return await _sheet(session, commitment)
+
+
+async def _sheet(session: AsyncSession, commitment: CommitmentDTO) -> Sheet:
+    campaign = await _campaign(session, commitment.campaign_id)
+    if commitment.member_id is not None:
+        member = await member_repo.get(session, commitment.member_id)
+        assert member is not None
+        unit = await unit_repo.get(session, member.unit_id)
+        name = member.full_name
+    else:
+        unit = await unit_repo.get(session, commitment.unit_id or 0)
+        name = unit.name if unit else ""
+    assert unit is not None
+    return Sheet(commitment, campaign, await repo.items(session, commitment.id), name, unit)
+
+
+async def _campaign(session: AsyncSession, campaign_id: int) -> CampaignDTO:
+    found = await campaign_repo.get(session, campaign_id)
+    assert found is not None
+    return found
+
+
+async def _start_edit(session: AsyncSession, commitment: CommitmentDTO, now: datetime) -> None:
+    """Any change: draft and returned stay as they are; approved becomes an amendment."""
+    state = next_state(commitment.state, EDIT, commitment.approved_version > 0)
+    if state is not commitment.state:
+        await repo.set_state(session, commitment.id, state, now)
+
+
+async def add_item(
+    session: AsyncSession,
+    actor: Actor,
+    commitment_id: int,
+    kind: ItemKind,
+    raw_text: str,
+    now: datetime,
+) -> ItemDTO:
+    commitment = await _owned(session, actor, commitment_id)
+    allowed = (ItemKind.MODEL,) if commitment.collective else (ItemKind.EXAMPLE, ItemKind.REMEDIAL)
+    if kind not in allowed:
+        raise DomainError("error.bad_choice")
+    await check_room(session, commitment.id)
+    text = check_text(raw_text)
+    await _start_edit(session, commitment, now)
+    return await repo.add_item(session, commitment.id, kind, text, None, None, now)
+
+
+async def check_room(session: AsyncSession, commitment_id: int) -> None:
+    lines = [i for i in await repo.items(session, commitment_id) if i.kind is not ItemKind.PLEDGE]
+    if len(lines) >= MAX_ITEMS:
+        raise DomainError("item.too_many", max=MAX_ITEMS)
+
+
+async def owned_item(
+    session: AsyncSession, actor: Actor, item_id: int
+) -> tuple[CommitmentDTO, ItemDTO]:
+    item = await repo.item(session, item_id)
+    if item is None or item.deleted:
+        raise DomainError("item.gone")
+    return await _owned(session, actor, item.commitment_id), item
+
+
+async def edit_item(
+    session: AsyncSession, actor: Actor, item_id: int, field: str, value: object, now: datetime
+) -> ItemDTO:
+    """Change the text, the measurable target or the deadline month of an item."""
+    commitment, item = await owned_item(session, actor, item_id)
+    if item.kind is ItemKind.PLEDGE:
+        raise DomainError("error.bad_choice")
+    changes: dict[str, object]
+    if field == "text":
+        changes = {"text": check_text(str(value))}
+    elif field == "target":
+        changes = {"target": check_target(str(value)) if value else None}
+    elif field == "deadline":
+        campaign = await _campaign(session, commitment.campaign_id)
+        changes = {"deadline": check_deadline(campaign, int(str(value))) if value else None}
+    else:
+        raise DomainError("error.bad_choice")
+    if commitment.state is State.SUBMITTED:
+        raise DomainError("commitment.cannot_edit", state=Key("state.submitted"))
+    await _start_edit(session, commitment, now)
+    await repo.change_item(session, item.id, **changes)
+    updated = await repo.item(session, item.id)
+    assert updated is not None
+    return updated
+
+
+async def delete_item(session: AsyncSession, actor: Actor, item_id: int, now: datetime) -> ItemDTO:
+    commitment, item = await owned_item(session, actor, item_id)
+    if commitment.state is State.SUBMITTED:
+        raise DomainError("commitment.cannot_edit", state=Key("state.submitted"))
+    await _start_edit(session, commitment, now)
+    await repo.change_item(session, item.id, deleted_at=now)
+    return item
+
+
+async def pledge(
+    session: AsyncSession, actor: Actor, commitment_id: int, text: str, now: datetime
+) -> None:
+    """Record the pledge not to commit the 27 manifestations (once)."""
+    commitment = await _owned(session, actor, commitment_id)
+    if commitment.collective:
+        raise DomainError("error.bad_choice")
+    if any(i.kind is ItemKind.PLEDGE for i in await repo.items(session, commitment.id)):
+        raise DomainError("pledge.already")
+    if commitment.state is State.SUBMITTED:
+        raise DomainError("commitment.cannot_edit", state=Key("state.submitted"))
+    await _start_edit(session, commitment, now)
+    await repo.add_item(session, commitment.id, ItemKind.PLEDGE, text, None, None, now)
+
+
+def snapshot(items: list[ItemDTO]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": i.id,
+            "kind": i.kind.value,
+            "text": i.text,
+            "target": i.target,
+            "deadline": i.deadline.isoformat() if i.deadline else None,
+        }
+        for i in items
+    ]
+
+
+async def submit(session: AsyncSession, actor: Actor, commitment_id: int, now: datetime) -> Sheet:
+    """Send to the cell for approval; what was sent is kept as a new version."""
+    commitment = await _owned(session, actor, commitment_id)
+    state = next_state(commitment.state, SUBMIT, commitment.approved_version > 0)
+    items = await repo.items(session, commitment.id)
+    if not [i for i in items if i.kind is not ItemKind.PLEDGE]:
+        raise DomainError("commitment.empty")
+    if not commitment.collective and not any(i.kind is ItemKind.PLEDGE for i in items):
+        raise DomainError("commitment.no_pledge")
+    version = commitment.version + 1
+    await repo.add_version(session, commitment.id, version, snapshot(items), actor.user_id, now)
+    await repo.set_state(
+        session, commitment.id, state, now, version=version, submitted_at=now, return_comment=None
+    )
+    return await sheet(session, actor, commitment.id)
+
+
+async def reviewers(session: AsyncSession, found: Sheet) -> list[int]:
+    """Who decides on it: the cell's leaders for a member; those above the cell for models."""
+    unit = found.unit
+    if found.commitment.collective and unit.parent_id is not None:
+        unit = await unit_repo.get(session, unit.parent_id) or unit
+    return await leaders_to_notify(session, unit)
+
+
+async def owners(session: AsyncSession, found: Sheet) -> list[int]:
+    """Who keeps it: the member, or the cell's leaders for models."""
+    if found.commitment.member_id is not None:
+        member = await member_repo.get(session, found.commitment.member_id)
+        return [member.user_id] if member and member.user_id else []
+    return await leaders_to_notify(session, found.unit)
+
+
+async def withdraw(session: AsyncSession, actor: Actor, commitment_id: int, now: datetime) -> None:
+    commitment = await _owned(session, actor, commitment_id)
+    state = next_state(commitment.state, WITHDRAW, commitment.approved_version > 0)
+    await repo.decide_version(
+        session, commitment.id, commitment.version, "withdrawn", None, actor.user_id, now
+    )
+    await repo.set_state(session, commitment.id, state, now)
+
+
+async def reviewable(session: AsyncSession, actor: Actor, commitment_id: int) -> Sheet:
+    """A commitment the actor may approve: a member's, by the cell's leaders or an admin;
+    a cell's models, by the leaders above the cell or an admin."""
+    commitment = await repo.get(session, commitment_id)
+    if commitment is None:
+        raise NotFound()
+    found = await _sheet(session, commitment)
+    unit = found.unit
+    if commitment.collective:
+        parent = await unit_repo.get(session, unit.parent_id or 0)
+        allowed = actor.is_admin_of(unit) or (parent is not None and actor.leads(parent))
+    else:
+        allowed = actor.is_admin_of(unit) or actor.leads(unit)
+    if not allowed:
+        raise NotFound()
+    return found
+
+
+async def decide(
+    session: AsyncSession,
+    actor: Actor,
+    commitment_id: int,
+    version: int,
+    approve: bool,
+    comment: str | None,
+    now: datetime,
+) -> Sheet:
+    """Approve, or return with a comment, the version that was submitted."""
+    found = await reviewable(session, actor, commitment_id)
+    commitment = found.commitment
+    if commitment.version != version or commitment.state is not State.SUBMITTED:
+        raise DomainError("approval.stale")
+    own = actor.member is not None and actor.member.id == commitment.member_id
+    require(not own, "approval.own")
+    action = APPROVE if approve else RETURN
+    state = next_state(commitment.state, action, commitment.approved_version > 0)
+    note = None
+    if not approve:
+        note = validation.normalize(comment or "")
+        if not COMMENT_MIN <= len(note) <= COMMENT_MAX:
+            raise DomainError("approval.comment_length", min=COMMENT_MIN, max=COMMENT_MAX)
+    await repo.decide_version(session, commitment.id, version, action, note, actor.user_id, now)
+    values: dict[str, object] = {"decided_at": now, "decided_by": actor.user_id}
+    if approve:
+        values["approved_version"] = version
+    else:
+        values["return_comment"] = note
+    await repo.set_state(session, commitment.id, state, now, **values)
+    return await _sheet(session, await _reload(session, commitment.id))
+
+
+async def _reload(session: AsyncSession, commitment_id: int) -> CommitmentDTO:
+    found = await repo.get(session, commitment_id)
+    assert found is not None
+    return found
+
+
+async def history(session: AsyncSession, actor: Actor, commitment_id: int) -> list[VersionDTO]:
+    await _owned(session, actor, commitment_id)
+    return await repo.versions(session, commitment_id)

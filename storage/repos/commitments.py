@@ -1,0 +1,200 @@
+"""Commitments, their items and the history of what was submitted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import (
+    CommitmentDTO,
+    ItemDTO,
+    ItemKind,
+    Progress,
+    State,
+    VersionDTO,
+)
+from storage.models import Commitment, CommitmentItem, CommitmentVersion
+
+
+def to_dto(row: Commitment) -> CommitmentDTO:
+    return CommitmentDTO(
+        row.id,
+        row.campaign_id,
+        row.member_id,
+        row.unit_id,
+        State(row.state),
+        row.version,
+        row.approved_version,
+        row.return_comment,
+        row.submitted_at,
+    )
+
+
+def item_dto(row: CommitmentItem) -> ItemDTO:
+    return ItemDTO(
+        row.id,
+        row.commitment_id,
+        ItemKind(row.kind),
+        row.text,
+        row.target,
+        row.deadline,
+        row.position,
+        row.progress,
+        Progress(row.status),
+        row.last_checkin_at,
+        row.deleted_at is not None,
+    )
+
+
+async def get(session: AsyncSession, commitment_id: int) -> CommitmentDTO | None:
+    row = await session.get(Commitment, commitment_id)
+    return to_dto(row) if row else None
+
+
+async def find(
+    session: AsyncSession, campaign_id: int, member_id: int | None, unit_id: int | None
+) -> CommitmentDTO | None:
+    owner = Commitment.member_id == member_id if member_id else Commitment.unit_id == unit_id
+    row = await session.scalar(
+        select(Commitment).where(Commitment.campaign_id == campaign_id, owner)
+    )
+    return to_dto(row) if row else None
+
+
+async def add(
+    session: AsyncSession,
+    campaign_id: int,
+    member_id: int | None,
+    unit_id: int | None,
+    now: datetime,
+) -> CommitmentDTO:
+    row = Commitment(
+        campaign_id=campaign_id,
+        member_id=member_id,
+        unit_id=unit_id,
+        state=State.DRAFT,
+        version=0,
+        approved_version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return to_dto(row)
+
+
+async def set_state(
+    session: AsyncSession, commitment_id: int, state: State, now: datetime, **values: object
+) -> None:
+    await session.execute(
+        update(Commitment)
+        .where(Commitment.id == commitment_id)
+        .values(state=state, updated_at=now, **values)
+    )
+
+
+async def items(
+    session: AsyncSession, commitment_id: int, with_deleted: bool = False
+) -> list[ItemDTO]:
+    query = select(CommitmentItem).where(CommitmentItem.commitment_id == commitment_id)
+    if not with_deleted:
+        query = query.where(CommitmentItem.deleted_at.is_(None))
+    rows = await session.scalars(query.order_by(CommitmentItem.position, CommitmentItem.id))
+    return [item_dto(r) for r in rows]
+
+
+async def item(session: AsyncSession, item_id: int) -> ItemDTO | None:
+    row = await session.get(CommitmentItem, item_id)
+    return item_dto(row) if row else None
+
+
+async def add_item(
+    session: AsyncSession,
+    commitment_id: int,
+    kind: ItemKind,
+    text: str,
+    target: str | None,
+    deadline: date | None,
+    now: datetime,
+) -> ItemDTO:
+    last = await session.scalar(
+        select(func.max(CommitmentItem.position)).where(
+            CommitmentItem.commitment_id == commitment_id
+        )
+    )
+    row = CommitmentItem(
+        commitment_id=commitment_id,
+        kind=kind,
+        text=text,
+        target=target,
+        deadline=deadline,
+        position=int(last or 0) + 1,
+        progress=0,
+        status=Progress.NOT_STARTED,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return item_dto(row)
+
+
+async def change_item(session: AsyncSession, item_id: int, **values: object) -> None:
+    allowed = {"text", "target", "deadline", "deleted_at", "progress", "status", "last_checkin_at"}
+    if not set(values) <= allowed:
+        raise ValueError(f"not an item field: {set(values) - allowed}")
+    await session.execute(
+        update(CommitmentItem).where(CommitmentItem.id == item_id).values(**values)
+    )
+
+
+async def add_version(
+    session: AsyncSession,
+    commitment_id: int,
+    version: int,
+    snapshot: list[dict[str, object]],
+    by: int | None,
+    now: datetime,
+) -> None:
+    session.add(
+        CommitmentVersion(
+            commitment_id=commitment_id,
+            version=version,
+            items=snapshot,
+            submitted_at=now,
+            submitted_by=by,
+        )
+    )
+    await session.flush()
+
+
+async def decide_version(
+    session: AsyncSession,
+    commitment_id: int,
+    version: int,
+    decision: str,
+    comment: str | None,
+    by: int,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(CommitmentVersion)
+        .where(
+            CommitmentVersion.commitment_id == commitment_id,
+            CommitmentVersion.version == version,
+        )
+        .values(decision=decision, comment=comment, decided_at=now, decided_by=by)
+    )
+
+
+async def versions(session: AsyncSession, commitment_id: int) -> list[VersionDTO]:
+    rows = await session.scalars(
+        select(CommitmentVersion)
+        .where(CommitmentVersion.commitment_id == commitment_id)
+        .order_by(CommitmentVersion.version)
+    )
+    return [
+        VersionDTO(r.version, list(r.items), r.submitted_at, r.decision, r.comment, r.decided_at)
+        for r in rows
+    ]
