@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -103,10 +104,25 @@ class RunningBot:
         await self.api.resume_polls()
 
 
-async def start_bot(api: FakeBotAPI, db_url: str, **extra: object) -> RunningBot:
+class FakeClock:
+    """Time for the bot under test: set and advanced by the test, never slept on."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def start_bot(
+    api: FakeBotAPI, db_url: str, clock: FakeClock | None = None, **extra: object
+) -> RunningBot:
     settings = test_settings(api, db_url, **extra)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop))
+    task = asyncio.create_task(serve(settings, stop, clock or (lambda: datetime.now(UTC))))
     polls = api.polls
     await api.wait_for(lambda: api.polls > polls or task.done(), 30)
     if task.done():

@@ -29,7 +29,11 @@ async def on_start(ctx: Ctx) -> None:
 
 
 def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """Shortened on a word boundary so a button stays readable."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"
 
 
 async def on_button(ctx: Ctx) -> None:

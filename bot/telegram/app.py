@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.context import BotConfig
 from bot.flows.routes import build_router
 from bot.i18n import LANGUAGES, t
-from bot.runtime import Runtime
+from bot.runtime import Clock, Runtime, utcnow
 from bot.settings import Settings
 from bot.telegram import handlers
 from storage.db import make_engine, make_sessionmaker
@@ -90,8 +90,9 @@ async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None
         await session.commit()
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Migrate, connect, poll until `stop` is set. The same path in production and tests."""
+async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) -> None:
+    """Migrate, connect, poll until `stop` is set. The same path in production and tests
+    (which inject the clock)."""
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -100,7 +101,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         async with app:
             config = bot_config(settings, app.bot.username)
             app.bot_data[handlers.RUNTIME] = Runtime(
-                make_sessionmaker(engine), config, build_router()
+                make_sessionmaker(engine), config, build_router(), clock
             )
             await app.bot.delete_webhook()
             await set_commands(app)

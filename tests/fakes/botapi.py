@@ -101,6 +101,7 @@ class FakeBotAPI:
         self.polls = 0
         self.draining = False
         self.pushed: dict[int, dict[str, Any]] = {}
+        self.journal: list[tuple[int, str, Any]] = []  # (chat, "user"|"bot", what), in order
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -255,6 +256,7 @@ class FakeBotAPI:
         )
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message["message_id"])] = event
+        self.journal.append((chat_id, "bot", event))
         return message
 
     async def m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -267,6 +269,7 @@ class FakeBotAPI:
         )
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message_id)] = event
+        self.journal.append((chat_id, "bot", event))
         message = self._message(chat_id, params["text"], markup)
         message["message_id"] = message_id
         return message
@@ -357,6 +360,7 @@ class FakeUser:
 
     async def send(self, text: str) -> int:
         """Type a message (a command if it starts with /)."""
+        self.api.journal.append((self.id, "user", f"gõ: {text}"))
         message = self.api._message(self.id, text, None, from_bot=False)
         message["from"] = self._from()
         message["chat"]["first_name"] = self.first_name
@@ -381,6 +385,33 @@ class FakeUser:
         }
         return await self.api.push({"message": message})
 
+    async def send_photo(self) -> int:
+        """Send a picture (Telegram gives several sizes)."""
+        self.api.journal.append((self.id, "user", "gửi ảnh"))
+        message = self._bare()
+        message["photo"] = [
+            {"file_id": f"PHOTO-S-{self.id}", "file_unique_id": "ps", "width": 90, "height": 90},
+            {"file_id": f"PHOTO-L-{self.id}", "file_unique_id": "pl", "width": 1280, "height": 960},
+        ]
+        return await self.api.push({"message": message})
+
+    async def send_document(self, name: str, mime_type: str) -> int:
+        self.api.journal.append((self.id, "user", f"gửi tệp {name}"))
+        message = self._bare()
+        message["document"] = {
+            "file_id": f"DOC-{name}",
+            "file_unique_id": f"u-{name}",
+            "file_name": name,
+            "mime_type": mime_type,
+        }
+        return await self.api.push({"message": message})
+
+    def _bare(self) -> dict[str, Any]:
+        message = self.api._message(self.id, "", None, from_bot=False)
+        del message["text"]
+        message["from"] = self._from()
+        return message
+
     async def press(
         self, label: str | None = None, data: str | None = None, event: Event | None = None
     ) -> int:
@@ -394,6 +425,8 @@ class FakeUser:
         payload = data if data is not None else (found[0] if found else None)
         if payload is None:
             raise AssertionError(f"no button {label!r} on: {target.text!r} {target.buttons}")
+        shown = next((t for t, d in target.buttons if d == payload), payload)
+        self.api.journal.append((self.id, "user", f"bấm [{shown}]"))
         message = self.api._message(self.id, target.text, target.markup)
         message["message_id"] = target.message_id
         query = {
