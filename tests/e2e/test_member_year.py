@@ -4,51 +4,19 @@ pledge, edits one, submits; the secretary is told and approves; three check-ins 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import campaigns
-from storage.dto import Role
 from storage.models import CheckIn, Commitment, CommitmentItem, CommitmentVersion
-from tests.conftest import FakeClock, RunningBot, start_bot
-from tests.e2e.helpers import enrol, labels
+from tests.conftest import FakeClock, RunningBot
+from tests.e2e.conftest import MEMBER, SECRETARY, THEME
+from tests.e2e.helpers import labels
 from tests.e2e.transcript import check, render
-from tests.fakes.botapi import FakeBotAPI, FakeUser
+from tests.fakes.botapi import FakeUser
 
 Sessions = async_sessionmaker[AsyncSession]
-CELL = "Đảng bộ Khối các cơ quan tỉnh/Đảng bộ Sở Tư pháp/Chi bộ Văn phòng"
-SECRETARY, MEMBER = 50, 51
-START = datetime(2027, 1, 11, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
-THEME = "Phát huy vai trò nêu gương của người đứng đầu"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-async def year_bot(
-    botapi: FakeBotAPI, db_url: str, sessions: Sessions, clock: FakeClock
-) -> AsyncIterator[RunningBot]:
-    """A cell with a secretary and a member, and the 2027 campaign open; the bot on a clock."""
-    cell, _ = await enrol(
-        sessions,
-        CELL,
-        [(SECRETARY, Role.SECRETARY, "Trần Thị Bình"), (MEMBER, Role.MEMBER, "Nguyễn Văn An")],
-    )
-    async with sessions() as s:
-        await campaigns.create(
-            s, None, cell, 2027, THEME, date(2027, 1, 4), date(2027, 2, 28), START
-        )
-        await s.commit()
-    running = await start_bot(botapi, db_url, clock)
-    yield running
-    await running.shutdown()
 
 
 async def add_line(user: FakeUser, button: str, text: str, target: str | None, month: str) -> None:

@@ -164,3 +164,60 @@ async def test_kill_in_the_middle_of_registration(
             ("Phạm Thu Hà", "Kế toán trưởng", True)
         ]
     await engine.dispose()
+
+
+async def _seed_member_and_campaign(db_url: str) -> None:
+    from datetime import UTC, date, datetime
+
+    from domain import campaigns
+    from domain.members import identify, register
+
+    now = datetime.now(UTC)
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    async with make_sessionmaker(engine)() as s:
+        cell, _ = await add_path(s, "Đảng bộ Khối các cơ quan tỉnh/Chi bộ Sở Tài chính", now)
+        made = await create_system_invite(s, cell, Role.MEMBER, 10, 14, now)
+        who = await identify(s, "telegram", "4343", "4343", "", "vi", False, now)
+        await register(s, who.actor, made.invite.id, {"name": "Đào Văn Tuấn"}, now)
+        year = now.year
+        await campaigns.create(
+            s, None, cell, year, "Nêu gương, trách nhiệm", date(year, 1, 1), date(year, 12, 31), now
+        )
+        await s.commit()
+    await engine.dispose()
+
+
+async def test_kill_while_adding_a_commitment_keeps_draft_and_step(
+    botapi: FakeBotAPI, db_url: str, tmp_path: Path
+) -> None:
+    await _seed_member_and_campaign(db_url)
+    env = {
+        "TELEGRAM_BOT_TOKEN": botapi.token,
+        "TELEGRAM_API_BASE_URL": botapi.base_url,
+        "DATABASE_URL": db_url,
+    }
+    process = BotProcess(botapi, tmp_path, **env)
+    await process.start()
+    member = botapi.user(4343, "Tuấn")
+    await member.send("📝 Đăng ký nêu gương")
+    await member.reply(within=20)
+    await member.press("➕ Thêm nội dung nêu gương")
+    await member.reply(within=20)
+    await member.send("Gương mẫu chấp hành kỷ luật phát ngôn của cơ quan")
+    assert "Chỉ tiêu đo được" in (await member.reply(within=20)).text
+    await process.kill()
+
+    restarted = BotProcess(botapi, tmp_path, **env)
+    await restarted.start()
+    try:
+        await member.send("Không vi phạm trong cả năm")
+        picker = await member.reply(within=20)
+        assert "vào tháng nào" in picker.text
+        await member.press("12/" + picker.buttons[11][0].split("/")[1])
+        _saved, sheet = await member.expect(2, within=20)
+        assert "1. Gương mẫu chấp hành kỷ luật phát ngôn của cơ quan" in sheet.text
+        assert "chỉ tiêu: Không vi phạm trong cả năm" in sheet.text
+        assert "Tình trạng: <b>Đang soạn</b>" in sheet.text
+    finally:
+        await restarted.stop()
