@@ -96,6 +96,35 @@ def test_org_add_list_and_admin_grant(tmp_path: Path) -> None:
     assert "Chi bộ là cấp cuối cùng" in refused(cli(tmp_path, "org", "add", TREE + "/Tổ 1", **db))
 
 
+def test_campaign_create_and_list(tmp_path: Path) -> None:
+    db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"}
+    ok(cli(tmp_path, "org", "add", TREE, **db))
+    bloc = "Đảng bộ Khối các cơ quan tỉnh"
+    args = [
+        "campaign",
+        "create",
+        "--year",
+        "2027",
+        "--unit",
+        bloc,
+        "--theme",
+        "Phát huy vai trò nêu gương của người đứng đầu",
+        "--deadline",
+        "2027-02-28",
+        "--opens",
+        "2027-01-05",
+    ]
+    assert "Đã mở đợt đăng ký năm 2027" in ok(cli(tmp_path, *args, **db))
+    assert "đang có một đợt đăng ký mở" in refused(cli(tmp_path, *args, **db))
+    late = [*args[:-4], "--deadline", "2028-01-10"]
+    assert "Hạn đăng ký phải thuộc năm 2027" in refused(cli(tmp_path, *late, **db))
+    listing = ok(cli(tmp_path, "campaign", "list", **db)).strip()
+    assert listing == (
+        "2027 · Đảng bộ Khối các cơ quan tỉnh · Phát huy vai trò nêu gương của người đứng đầu"
+        " · hạn 28/02/2027 · đang mở"
+    )
+
+
 def test_database_unreachable_is_one_line(tmp_path: Path) -> None:
     line = refused(
         cli(tmp_path, "org", "list", DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:9/none")

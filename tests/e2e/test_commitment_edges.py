@@ -268,3 +268,51 @@ async def test_campaign_in_chat(year_bot: RunningBot) -> None:
     member = year_bot.api.user(MEMBER, "An")
     await member.send("/dotdangky")
     assert (await member.reply()).text == "Đồng chí không có quyền thực hiện thao tác này."
+
+
+async def test_amendment_overdue_and_english(
+    year_bot: RunningBot, sessions: Sessions, clock: FakeClock
+) -> None:
+    member, secretary = year_bot.api.user(MEMBER, "An"), year_bot.api.user(SECRETARY, "Bình")
+    await seed_commitment(sessions, MEMBER, 1, approve_by=SECRETARY)
+    await member.send("📝 Đăng ký nêu gương")
+    sheet = await member.reply()
+    assert "Tình trạng: <b>Đã được duyệt</b>" in sheet.text
+    assert "📤 Gửi chi bộ duyệt" not in labels(sheet)
+    await member.press("✏️ 1")
+    await member.reply()
+    await member.press("📅 Sửa thời hạn")
+    await member.reply()
+    await member.press("01/2027")
+    _saved, sheet = await member.expect(2)
+    assert "Tình trạng: <b>Đang điều chỉnh (cần gửi duyệt lại)</b>" in sheet.text
+    clock.advance(days=25)
+    await member.send("/tiendo")
+    progress = await member.reply()
+    assert "⚠️ Quá hạn (hạn 31/01/2027)" in progress.text
+    await member.send("📈 Báo cáo tiến độ")  # reports go on while the amendment waits
+    assert "Đồng chí chọn nội dung" in (await member.reply()).text
+    await member.press("📤 Gửi chi bộ duyệt", event=sheet)
+    await member.reply()
+    await member.press("📤 Gửi")
+    await member.expect(2)
+    notice = await secretary.reply()
+    assert "(lần 2)" in notice.text
+    await secretary.press("✅ Duyệt", event=notice)
+    await secretary.reply()
+    await member.reply()
+
+    await member.send("/language")
+    await member.reply()
+    await member.press("🇬🇧 English")
+    await member.expect(2)
+    await member.send("📝 My commitments")
+    english = await member.reply()
+    assert english.text.startswith("📝 <b>Example-setting commitments, 2027</b>")
+    assert "Status: <b>Approved</b>" in english.text
+    assert "You have registered 1 line." in english.text
+    await member.press("🕘 Submission history", event=english)
+    history = await member.reply()
+    assert "<b>Version 1</b>" in history.text
+    assert "<b>Version 2</b>" in history.text
+    assert "✅ approved" in history.text
