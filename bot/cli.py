@@ -114,6 +114,7 @@ def _now() -> datetime:
 @app.command()
 def run() -> None:
     """Apply migrations and run the bot (long polling) until Ctrl+C or SIGTERM."""
+    from bot.background import AlreadyRunning
     from bot.telegram.app import serve
 
     async def work(settings: Settings) -> None:
@@ -125,6 +126,10 @@ def run() -> None:
             loop.add_signal_handler(sig, stop.set)
         try:
             await serve(settings, stop)
+        except AlreadyRunning as busy:
+            raise Fail(
+                plain(settings.default_language, "cli.already_running", path=str(busy)), 2
+            ) from None
         except InvalidToken:
             raise Fail(plain(settings.default_language, "cli.token_refused"), 2) from None
         except NetworkError as error:

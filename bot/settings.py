@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=365, alias="NEUGUONG_INVITE_DAYS")
     invite_uses: int = Field(default=100, ge=1, le=10_000, alias="NEUGUONG_INVITE_USES")
     log_level: str = Field(default="INFO", alias="NEUGUONG_LOG_LEVEL")
+    rate_per_second: float = Field(default=25.0, ge=0, alias="NEUGUONG_RATE_PER_SECOND")
+    rate_per_chat_seconds: float = Field(default=1.0, ge=0, alias="NEUGUONG_RATE_PER_CHAT_SECONDS")
+    rate_group_per_minute: int = Field(default=20, ge=0, alias="NEUGUONG_RATE_GROUP_PER_MINUTE")
+    escalate_after: int = Field(default=2, ge=1, le=52, alias="NEUGUONG_ESCALATE_AFTER")
+    planner_seconds: float = Field(default=30.0, gt=0, alias="NEUGUONG_PLANNER_SECONDS")
+    sender_batch: int = Field(default=100, ge=1, le=5000, alias="NEUGUONG_SENDER_BATCH")
 
     @field_validator("telegram_bot_token", "telegram_bot_username", mode="before")
     @classmethod

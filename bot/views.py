@@ -34,14 +34,18 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
     rows: list[tuple[str, ...]] = []
     if actor.member is not None:
         rows.append((ctx.t("menu.commitment"), ctx.t("menu.checkin")))
-        rows.append((ctx.t("menu.progress"), ctx.t("menu.profile")))
+        rows.append((ctx.t("menu.progress"), ctx.t("menu.reminders")))
+        rows.append((ctx.t("menu.profile"), ctx.t("menu.help")))
     if actor.is_leader or actor.is_admin:
         rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
     if actor.is_admin:
         rows.append((ctx.t("menu.campaign"),))
     if not rows:
         return None
-    rows.append((ctx.t("menu.help"), ctx.t("menu.language")))
+    if actor.member is None:
+        rows.append((ctx.t("menu.help"), ctx.t("menu.language")))
+    else:
+        rows.append((ctx.t("menu.language"),))
     return tuple(rows)
 
 

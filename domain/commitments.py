@@ -23,6 +23,7 @@ from storage.dto import CampaignDTO, CommitmentDTO, ItemDTO, ItemKind, State, Un
 from storage.repos import campaigns as campaign_repo
 from storage.repos import commitments as repo
 from storage.repos import members as member_repo
+from storage.repos import schedules as schedule_repo
 from storage.repos import units as unit_repo
 
 MAX_ITEMS = 15
@@ -173,8 +174,15 @@ async def _campaign(session: AsyncSession, campaign_id: int) -> CampaignDTO:
     return found
 
 
+async def _wake(session: AsyncSession, commitment: CommitmentDTO, now: datetime) -> None:
+    """What the planner reminds about changed: let it look at this member again."""
+    if commitment.member_id is not None:
+        await schedule_repo.wake(session, [commitment.member_id], now)
+
+
 async def _start_edit(session: AsyncSession, commitment: CommitmentDTO, now: datetime) -> None:
     """Any change: draft and returned stay as they are; approved becomes an amendment."""
+    await _wake(session, commitment, now)
     state = next_state(commitment.state, EDIT, commitment.approved_version > 0)
     if state is not commitment.state:
         await repo.set_state(session, commitment.id, state, now)
@@ -290,6 +298,7 @@ async def submit(session: AsyncSession, actor: Actor, commitment_id: int, now: d
     await repo.set_state(
         session, commitment.id, state, now, version=version, submitted_at=now, return_comment=None
     )
+    await _wake(session, commitment, now)
     return await sheet(session, actor, commitment.id)
 
 
@@ -366,6 +375,7 @@ async def decide(
     else:
         values["return_comment"] = note
     await repo.set_state(session, commitment.id, state, now, **values)
+    await _wake(session, commitment, now)
     return await _sheet(session, await _reload(session, commitment.id))
 
 

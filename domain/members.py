@@ -15,6 +15,7 @@ from domain.units import visible
 from storage.dto import AccountDTO, InviteDTO, MemberDTO, Role, UnitDTO
 from storage.repos import invites as invite_repo
 from storage.repos import members as repo
+from storage.repos import schedules as schedule_repo
 from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
 
@@ -55,7 +56,10 @@ async def identify(
         )
     else:
         await user_repo.touch_account(session, account.id, chat_id, now)
-    return Identity(account, await load_actor(session, account, root_admin), is_new)
+    actor = await load_actor(session, account, root_admin)
+    if account is not None and account.unreachable and actor.member is not None:
+        await schedule_repo.wake(session, [actor.member.id], now)  # back: remind again
+    return Identity(account, actor, is_new)
 
 
 async def load_actor(session: AsyncSession, account: AccountDTO, root_admin: bool) -> Actor:
@@ -82,6 +86,7 @@ async def register(
     invite_id: int,
     profile: dict[str, object],
     now: datetime,
+    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> Registration:
     """Use the invite: create the member (for a cell) and grant the invite's role."""
     invite = await invite_repo.get(session, invite_id)
@@ -93,18 +98,31 @@ async def register(
         raise DomainError("invite.used_up")
     member = actor.member
     if member is None and unit.kind.is_cell:
-        member = await repo.add(
-            session,
-            unit.id,
-            actor.user_id,
-            validation.full_name(str(profile.get("name", ""))),
-            _optional_position(profile.get("position")),
-            bool(profile.get("is_head", False)),
-            now,
-        )
+        member = await _new_member(session, actor, unit, profile, timezone, now)
     if invite.role is not Role.MEMBER:
         await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
     return Registration(unit, member, invite.role, invite.created_by)
+
+
+async def _new_member(
+    session: AsyncSession,
+    actor: Actor,
+    unit: UnitDTO,
+    profile: dict[str, object],
+    timezone: str,
+    now: datetime,
+) -> MemberDTO:
+    member = await repo.add(
+        session,
+        unit.id,
+        actor.user_id,
+        validation.full_name(str(profile.get("name", ""))),
+        _optional_position(profile.get("position")),
+        bool(profile.get("is_head", False)),
+        now,
+    )
+    await schedule_repo.ensure(session, member.id, timezone, now)
+    return member
 
 
 def _optional_position(value: object) -> str | None:
@@ -174,7 +192,12 @@ async def unit_members(
 
 async def leaders_to_notify(session: AsyncSession, unit: UnitDTO) -> list[int]:
     """The unit's secretaries and deputies; if it has none yet, the nearest ones above it."""
-    for unit_id in reversed(unit.ancestor_ids):
+    return await leaders_along(session, unit.path)
+
+
+async def leaders_along(session: AsyncSession, path: str) -> list[int]:
+    """Leaders of the deepest unit on this path (/1/5/9/) that has any."""
+    for unit_id in reversed([int(p) for p in path.strip("/").split("/") if p]):
         found = await user_repo.leaders_of(session, [unit_id])
         if found:
             return found

@@ -74,6 +74,7 @@ class AccountDTO:
     external_id: str
     chat_id: str | None
     language: str
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)

@@ -359,11 +359,17 @@ _ACTIONS = {
 }
 
 
+async def _open_from_reminder(ctx: Ctx) -> None:
+    """cm:open, the button on a registration reminder."""
+    await on_open(ctx)
+
+
 def register(router: Router) -> None:
     router.command("dangky", "commitment")(on_open)
     router.command("mohinh", "models")(on_models)
     router.menu_item("menu.commitment")(on_open)
     router.button("c")(on_button)
+    router.button("cm")(_open_from_reminder)
     router.state(TEXT)(on_text)
     router.state(TARGET)(on_target)
     router.state(EDIT_TEXT)(on_edit_text)

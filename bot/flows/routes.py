@@ -12,6 +12,7 @@ from bot.flows import (
     profile,
     progress,
     registration,
+    reminders,
     start,
     units,
 )
@@ -32,6 +33,7 @@ def build_router() -> Router:
         approvals,
         checkins,
         progress,
+        reminders,
     )
     for flow in flows:
         flow.register(router)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.background import Background, sqlite_guard
 from bot.context import BotConfig
 from bot.flows.routes import build_router
 from bot.i18n import LANGUAGES, t
@@ -27,18 +28,30 @@ CLAIMS_KEPT = timedelta(days=7)
 COMMANDS = {
     "vi": (
         ("start", "cmd.start"),
+        ("dangky", "cmd.commitment"),
+        ("baocao", "cmd.report"),
+        ("tiendo", "cmd.progress"),
+        ("nhacnho", "cmd.reminders"),
         ("hoso", "cmd.profile"),
         ("moi", "cmd.invite"),
         ("donvi", "cmd.units"),
+        ("mohinh", "cmd.models"),
+        ("dotdangky", "cmd.campaign"),
         ("ngonngu", "cmd.language"),
         ("huy", "cmd.cancel"),
         ("help", "cmd.help"),
     ),
     "en": (
         ("start", "cmd.start"),
+        ("commitment", "cmd.commitment"),
+        ("report", "cmd.report"),
+        ("progress", "cmd.progress"),
+        ("reminders", "cmd.reminders"),
         ("profile", "cmd.profile"),
         ("invite", "cmd.invite"),
         ("units", "cmd.units"),
+        ("models", "cmd.models"),
+        ("campaign", "cmd.campaign"),
         ("language", "cmd.language"),
         ("cancel", "cmd.cancel"),
         ("help", "cmd.help"),
@@ -93,10 +106,12 @@ async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None
 async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) -> None:
     """Migrate, connect, poll until `stop` is set. The same path in production and tests
     (which inject the clock)."""
+    guard = sqlite_guard(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
         await forget_old_updates(make_sessionmaker(engine))
+        background = Background(settings, engine, make_sessionmaker(engine), clock)
         app = build_application(settings)
         async with app:
             config = bot_config(settings, app.bot.username)
@@ -108,9 +123,13 @@ async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) 
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            background.start()
             log.info("polling as @%s", app.bot.username)
             await stop.wait()
+            await background.shutdown()
             await app.updater.stop()
             await app.stop()
     finally:
         await engine.dispose()
+        if guard is not None:
+            guard.close()

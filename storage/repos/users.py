@@ -27,7 +27,13 @@ async def find_account(session: AsyncSession, channel: str, external_id: str) ->
 
 def _account(account: Account, language: str) -> AccountDTO:
     return AccountDTO(
-        account.id, account.user_id, account.channel, account.external_id, account.chat_id, language
+        account.id,
+        account.user_id,
+        account.channel,
+        account.external_id,
+        account.chat_id,
+        language,
+        account.unreachable_at is not None,
     )
 
 
@@ -59,7 +65,7 @@ async def create_account(
 async def touch_account(
     session: AsyncSession, account_id: int, chat_id: str | None, now: datetime
 ) -> None:
-    values: dict[str, object] = {"last_seen_at": now}
+    values: dict[str, object] = {"last_seen_at": now, "unreachable_at": None}
     if chat_id is not None:
         values["chat_id"] = chat_id
     await session.execute(update(Account).where(Account.id == account_id).values(**values))

@@ -110,6 +110,7 @@ async def test_admin_secretary_member(
         "📝 Đăng ký nêu gương",
         "📈 Báo cáo tiến độ",
         "📊 Tiến độ của tôi",
+        "⏰ Nhắc nhở",
         "👤 Hồ sơ",
         "❓ Hướng dẫn",
         "🌐 Ngôn ngữ",

@@ -37,15 +37,15 @@ async def test_run_with_only_a_token_creates_sqlite_and_polls(
         assert "getUpdates" in methods
         assert [c["command"] for c in botapi.commands[("default", "vi")]][:3] == [
             "start",
-            "hoso",
-            "moi",
+            "dangky",
+            "baocao",
         ]
         assert [c["command"] for c in botapi.commands[("default", "en")]][:3] == [
             "start",
-            "profile",
-            "invite",
+            "commitment",
+            "report",
         ]
-        assert botapi.commands[("default", "en")][1]["description"] == "My profile"
+        assert botapi.commands[("default", "en")][1]["description"] == "My commitments"
         guest = botapi.user(900, "Khách")
         await guest.send("/start")
         assert "đường link mời" in (await guest.reply(within=20)).text

@@ -63,6 +63,7 @@ async def test_profile_language_leave_and_rejoin(bot: RunningBot, bot_sessions: 
         "📝 My commitments",
         "📈 Report progress",
         "📊 My progress",
+        "⏰ Reminders",
         "👤 Profile",
         "❓ Help",
         "🌐 Language",

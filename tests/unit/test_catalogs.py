@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES, po_path
 from domain.commitments import ACTIONS
+from domain.schedules import CADENCES
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ def dynamic_keys() -> set[str]:
         | {f"history.{d}" for d in ("approve", "return", "withdrawn", "pending")}
         | {f"campaign.edit_{f}" for f in ("theme", "deadline", "midyear_review", "yearend_review")}
         | {f"campaign.status_{s}" for s in ("open", "closed")}
+        | {f"cadence.{c}" for c in CADENCES}
+        | {f"weekday.{d}" for d in range(7)}
     )
 
 

@@ -1,0 +1,122 @@
+"""The bot's own initiative, started by `serve()`: the planner tick and the outbox sender.
+
+APScheduler runs a handful of fixed jobs (the planner every NEUGUONG_PLANNER_SECONDS and at
+start-up, housekeeping daily); nothing per member. Their state lives in the database, so the
+in-memory job store loses nothing on restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from bot.telegram.outbound import TelegramChannel
+from jobs import planner, sender
+from jobs.limits import Limits
+from storage.repos import updates
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+class AlreadyRunning(Exception):
+    """Another `neuguong run` holds this SQLite database."""
+
+
+def sqlite_guard(database_url: str) -> IO[str] | None:
+    """One process per SQLite database: an exclusive lock on <db>.lock, released by the OS
+    when the process ends, however it ends."""
+    if not database_url.startswith("sqlite"):
+        return None
+    path = database_url.split("///", 1)[-1] or "neuguong.db"
+    if path in ("", ":memory:"):
+        return None
+    handle = Path(f"{path}.lock").open("w")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(path) from None
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+@dataclass
+class Background:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    scheduler: AsyncIOScheduler = field(init=False)
+    channel: TelegramChannel = field(init=False)
+    sender: sender.Sender = field(init=False)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.channel = TelegramChannel(s.token(), s.telegram_api_base_url)
+        limits = Limits(s.rate_per_second, s.rate_per_chat_seconds, s.rate_group_per_minute)
+        config = sender.SenderConfig(batch=s.sender_batch, limits=limits)
+        self.sender = sender.Sender(
+            self.sessions, {self.channel.name: self.channel}, self.clock, config
+        )
+        self.scheduler = AsyncIOScheduler()
+
+    async def plan(self) -> None:
+        """The planner tick; an error is logged and the next tick tries again."""
+        try:
+            done = await planner.tick(
+                self.sessions, self.clock(), escalate_after=self.settings.escalate_after
+            )
+            if done.members:
+                log.info("planned %s members, queued %s messages", done.members, done.queued)
+        except Exception:
+            log.exception("planner tick failed")
+
+    async def housekeeping(self) -> None:
+        async with self.sessions() as session:
+            await updates.prune(session, self.clock() - timedelta(days=7))
+            await session.commit()
+
+    def start(self) -> None:
+        first = datetime.now().astimezone()
+        self.scheduler.add_job(
+            self.plan,
+            "interval",
+            seconds=self.settings.planner_seconds,
+            next_run_time=first,
+            id="planner",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.housekeeping,
+            "interval",
+            hours=24,
+            id="housekeeping",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.start()
+        lock = sender.SenderLock(self.engine)
+        self.task = asyncio.create_task(sender.run(self.sender, lock, self.stop))
+
+    async def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.stop.set()
+        if self.task is not None:
+            await self.task
+        await self.channel.close()

@@ -1,0 +1,133 @@
+"""Reminder time arithmetic, in the member's own time zone. Pure functions, no I/O.
+
+A cadence has occurrences (e.g. every Monday 08:00 local); each occurrence opens a period
+(ISO week, two-week block, month) identified by a key. Quiet hours push a moment to their end;
+a pause pushes it to the pause's last day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+CADENCES = ("weekly", "biweekly", "monthly")
+EPOCH = date(2001, 1, 1)  # a Monday: two-week blocks count from here
+
+
+@dataclass(frozen=True)
+class Prefs:
+    cadence: str = "weekly"
+    weekday: int = 0  # Monday = 0
+    minute: int = 8 * 60
+    quiet_start: int = 21 * 60
+    quiet_end: int = 7 * 60
+    timezone: str = "Asia/Ho_Chi_Minh"
+    paused_until: date | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _week_index(day: date) -> int:
+    return (day - EPOCH).days // 7
+
+
+def period_key(prefs: Prefs, local_day: date) -> str:
+    if prefs.cadence == "monthly":
+        return f"{local_day.year}-{local_day.month:02d}"
+    if prefs.cadence == "biweekly":
+        return f"B{_week_index(local_day) // 2}"
+    year, week, _ = local_day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _at(prefs: Prefs, day: date) -> datetime:
+    clock = time(prefs.minute // 60, prefs.minute % 60)
+    return datetime.combine(day, clock, prefs.zone)
+
+
+def _occurrence_days(prefs: Prefs, start: date) -> list[date]:
+    """Candidate days on or after `start` (enough to find the next occurrence)."""
+    if prefs.cadence == "monthly":
+        found = []
+        for shift in range(3):
+            month_start = (start.replace(day=1) + timedelta(days=32 * shift)).replace(day=1)
+            offset = (prefs.weekday - month_start.weekday()) % 7
+            found.append(month_start + timedelta(days=offset))
+        return found
+    first = start + timedelta(days=(prefs.weekday - start.weekday()) % 7)
+    days = [first + timedelta(weeks=n) for n in range(3)]
+    if prefs.cadence == "biweekly":
+        days = [d for d in days if _week_index(d) % 2 == 0]
+    return days
+
+
+def next_occurrence(prefs: Prefs, after: datetime) -> datetime:
+    """The first reminder moment strictly after `after` (UTC in, UTC out), before quiet hours
+    and pause are applied."""
+    local = after.astimezone(prefs.zone)
+    start = local.date() - timedelta(days=1)
+    while True:
+        for day in _occurrence_days(prefs, start):
+            moment = _at(prefs, day)
+            if moment > local:
+                return moment.astimezone(UTC)
+        start += timedelta(days=28)
+
+
+def last_occurrence(prefs: Prefs, now: datetime) -> datetime:
+    """The latest reminder moment at or before `now`."""
+    probe = now - timedelta(days=40)
+    latest = next_occurrence(prefs, probe)
+    while True:
+        following = next_occurrence(prefs, latest)
+        if following > now:
+            return latest
+        latest = following
+
+
+def in_quiet(prefs: Prefs, moment: datetime) -> bool:
+    minute = moment.astimezone(prefs.zone)
+    value = minute.hour * 60 + minute.minute
+    start, end = prefs.quiet_start, prefs.quiet_end
+    if start == end:
+        return False
+    if start < end:
+        return start <= value < end
+    return value >= start or value < end
+
+
+def out_of_quiet(prefs: Prefs, moment: datetime) -> datetime:
+    """`moment`, or the end of the quiet hours it falls in."""
+    if not in_quiet(prefs, moment):
+        return moment
+    local = moment.astimezone(prefs.zone)
+    end = datetime.combine(
+        local.date(), time(prefs.quiet_end // 60, prefs.quiet_end % 60), prefs.zone
+    )
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+def after_pause(prefs: Prefs, moment: datetime) -> datetime:
+    """No reminder before the pause's last day is over."""
+    if prefs.paused_until is None:
+        return moment
+    resume = datetime.combine(prefs.paused_until + timedelta(days=1), time(), prefs.zone)
+    if moment >= resume:
+        return moment
+    return max(next_occurrence(prefs, resume - timedelta(seconds=1)), resume.astimezone(UTC))
+
+
+def paused(prefs: Prefs, now: datetime) -> bool:
+    return (
+        prefs.paused_until is not None and now.astimezone(prefs.zone).date() <= prefs.paused_until
+    )
+
+
+def local_moment(prefs: Prefs, day: date) -> datetime:
+    """The member's reminder time on a given local day, in UTC."""
+    return _at(prefs, day).astimezone(UTC)

@@ -1,0 +1,32 @@
+"""What the sender needs from a chat network: deliver one message, say how it went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+Markup = list[list[dict[str, str]]]
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # not delivered (5xx, network before sending): try again later
+    RATE_LIMITED = "rate_limited"  # 429: wait retry_after, then the same message again
+    BLOCKED = "blocked"  # 403: the person blocked the bot or never started it
+    REJECTED = "rejected"  # 400 and the like: sending again will not help
+    UNKNOWN = "unknown"  # the request went out and no answer came back
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    message_id: str | None = None
+    retry_after: float = 0.0
+    reason: str = ""
+
+
+class Channel(Protocol):
+    name: str
+
+    async def deliver(self, chat_id: str, text: str, markup: Markup | None) -> Result: ...

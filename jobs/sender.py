@@ -1,0 +1,216 @@
+"""The outbox sender: claim due rows with a lease, deliver them through the channel, record.
+
+- sent: state sent, with the channel's message id;
+- 429: the whole sender waits retry_after and sends the same message again (order kept);
+- 5xx or a network error before sending: retried with exponential backoff and jitter, then
+  dead-lettered with the reason;
+- 403: the person is marked unreachable, nothing more is tried, their secretaries are told once;
+- 400: dead-lettered with the reason;
+- a timeout after the request went out: state "unknown" (it may have arrived), never resent.
+
+Exactly one sender is active per database: on PostgreSQL it holds an advisory lock (a new
+holder takes over within `lock_retry` seconds of the old one dying); on SQLite only one
+process runs at all. A killed sender's in-flight rows are re-claimed when their lease ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from jobs.channel import Channel, Outcome, Result
+from jobs.limits import Limiter, Limits
+from jobs.unreachable import mark_unreachable
+from storage.repos import outbox as repo
+from storage.repos.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+ADVISORY_KEY = 7_150_150_001  # "the neuguong sender"
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class SenderConfig:
+    batch: int = 100
+    concurrency: int = 8
+    lease_seconds: float = 60.0
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+    idle_seconds: float = 0.5
+    lock_retry: float = 10.0
+    flush_every: int = 20
+    limits: Limits = field(default_factory=Limits)
+
+
+class Sender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: dict[str, Channel],
+        clock: Clock,
+        config: SenderConfig | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.channels = channels
+        self.clock = clock
+        self.config = config or SenderConfig()
+        self.limiter = Limiter(self.config.limits)
+        self.owner = f"sender-{uuid.uuid4().hex[:12]}"
+        self.stats: dict[str, int] = {}
+        self._pending: list[dict[str, object]] = []
+        self._blocked: list[int] = []
+        self._flush_lock = asyncio.Lock()
+
+    async def run_once(self) -> int:
+        """Send one batch; returns how many rows were taken."""
+        now = self.clock()
+        lease = now + timedelta(seconds=self.config.lease_seconds)
+        async with self.sessions() as session:
+            rows = await repo.claim(session, self.owner, now, lease, self.config.batch)
+            await session.commit()
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(self.config.concurrency)
+        chats: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            chats.setdefault(f"{row.channel}:{row.chat_id}", []).append(row)
+        await asyncio.gather(*(self._send_chat(chat, gate) for chat in chats.values()))
+        await self.flush()
+        return len(rows)
+
+    async def _send_chat(self, rows: list[OutboxRow], gate: asyncio.Semaphore) -> None:
+        for row in rows:  # one chat's messages go in order
+            async with gate:
+                result = await self._deliver(row)
+            await self._record(row, result)
+
+    async def _deliver(self, row: OutboxRow) -> Result:
+        channel = self.channels.get(row.channel)
+        if channel is None:
+            return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
+        while True:
+            await self.limiter.wait(row.chat_id)
+            result = await channel.deliver(row.chat_id, row.text, row.markup)
+            if result.outcome is not Outcome.RATE_LIMITED:
+                return result
+            self._count("rate_limited")
+            self.limiter.pause(max(result.retry_after, 1.0))
+
+    async def _record(self, row: OutboxRow, result: Result) -> None:
+        now = self.clock()
+        self._count(result.outcome.value)
+        done: dict[str, object] = {"id": row.id, "lease_owner": None, "lease_until": None}
+        if result.outcome is Outcome.SENT:
+            done.update(state=repo.SENT, sent_at=now, message_id=result.message_id)
+        elif result.outcome is Outcome.RETRY:
+            done.update(self._retry(row, result, now))
+        elif result.outcome is Outcome.BLOCKED:
+            done.update(state=repo.FAILED, error="blocked: " + result.reason[:280])
+            if row.user_id is not None:
+                self._blocked.append(row.user_id)
+        elif result.outcome is Outcome.UNKNOWN:
+            done.update(state=repo.UNKNOWN, error=result.reason[:300])
+        else:
+            done.update(state=repo.DEAD, error=result.reason[:300])
+        self._pending.append(done)
+        if len(self._pending) >= self.config.flush_every:
+            await self.flush()
+
+    def _retry(self, row: OutboxRow, result: Result, now: datetime) -> dict[str, object]:
+        attempts = row.attempts + 1
+        if attempts >= self.config.max_attempts:
+            return {"state": repo.DEAD, "attempts": attempts, "error": result.reason[:300]}
+        delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempts - 1))
+        delay *= random.uniform(0.5, 1.0)  # jitter: retries of a failed burst spread out
+        return {
+            "state": repo.PENDING,
+            "attempts": attempts,
+            "error": result.reason[:300],
+            "not_before": now + timedelta(seconds=delay),
+        }
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            pending, blocked = self._pending, self._blocked
+            self._pending, self._blocked = [], []
+            if not pending:
+                return
+            async with self.sessions() as session:
+                await repo.finish_many(session, pending)
+                if blocked:
+                    await mark_unreachable(session, blocked, self.clock())
+                await session.commit()
+
+    def _count(self, key: str) -> None:
+        self.stats[key] = self.stats.get(key, 0) + 1
+
+    async def release(self) -> None:
+        await self.flush()
+        async with self.sessions() as session:
+            await repo.release(session, self.owner)
+            await session.commit()
+
+
+class SenderLock:
+    """Who may send: the holder of a PostgreSQL advisory lock, or the one SQLite process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def acquire(self) -> bool:
+        if not self.postgres:
+            return True
+        if self._conn is None:
+            self._conn = await self.engine.connect()
+        got = await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
+        return bool(got)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+async def run(sender: Sender, lock: SenderLock, stop: asyncio.Event) -> None:
+    """The sender loop: wait for the lock, then send until stopped."""
+    try:
+        while not stop.is_set():
+            if not await lock.acquire():
+                await _sleep(stop, sender.config.lock_retry)
+                continue
+            log.info("sender %s is active", sender.owner)
+            await _send_until_stopped(sender, stop)
+    finally:
+        await sender.release()
+        await lock.close()
+
+
+async def _send_until_stopped(sender: Sender, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            taken = await sender.run_once()
+        except Exception:  # a database hiccup must not end the sender; it is logged
+            log.exception("sender batch failed")
+            taken = 0
+        if taken == 0:
+            await _sleep(stop, sender.config.idle_seconds)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
