@@ -69,7 +69,9 @@ class Background:
         s = self.settings
         self.channel = TelegramChannel(s.token(), s.telegram_api_base_url)
         limits = Limits(s.rate_per_second, s.rate_per_chat_seconds, s.rate_group_per_minute)
-        config = sender.SenderConfig(batch=s.sender_batch, limits=limits)
+        config = sender.SenderConfig(
+            batch=s.sender_batch, limits=limits, lease_seconds=s.sender_lease_seconds
+        )
         self.sender = sender.Sender(
             self.sessions, {self.channel.name: self.channel}, self.clock, config
         )
@@ -92,12 +94,11 @@ class Background:
             await session.commit()
 
     def start(self) -> None:
-        first = datetime.now().astimezone()
+        """Start the periodic jobs and the sender (serve() has run the first tick itself)."""
         self.scheduler.add_job(
             self.plan,
             "interval",
             seconds=self.settings.planner_seconds,
-            next_run_time=first,
             id="planner",
             max_instances=1,
             coalesce=True,

@@ -28,6 +28,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.dto import Role, UnitKind
 from storage.migrate import upgrade
 from storage.repos import campaigns as campaign_repo
+from storage.repos import outbox as outbox_repo
 from storage.repos import units as unit_repo
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -41,6 +42,10 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(invite_app, name="invite")
 campaign_app = typer.Typer(no_args_is_help=True, help="The year's campaign (đợt đăng ký).")
 app.add_typer(campaign_app, name="campaign")
+jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work.")
+app.add_typer(jobs_app, name="jobs")
+outbox_app = typer.Typer(no_args_is_help=True, help="Messages the bot sends on its own.")
+app.add_typer(outbox_app, name="outbox")
 log = logging.getLogger("neuguong")
 T = TypeVar("T")
 
@@ -353,6 +358,72 @@ async def _campaign_lines(session: AsyncSession, settings: Settings) -> list[str
                 )
             )
     return found
+
+
+@jobs_app.command("tick")
+def jobs_tick(
+    now: Annotated[str | None, typer.Option(help="Plan as of this ISO 8601 time")] = None,
+) -> None:
+    """Run the reminder planner once (catch up, or preview as of --now)."""
+    from jobs import planner
+
+    async def work(settings: Settings) -> None:
+        moment = _moment(now)
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            done = await planner.tick(
+                make_sessionmaker(engine), moment, escalate_after=settings.escalate_after
+            )
+        finally:
+            await engine.dispose()
+        typer.echo(
+            plain(
+                settings.default_language,
+                "cli.ticked",
+                members=done.members,
+                queued=done.queued,
+                now=moment.isoformat(),
+            )
+        )
+
+    _execute(work)
+
+
+def _moment(raw: str | None) -> datetime:
+    if raw is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise DomainError("cli.bad_moment", value=raw) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Counts of outbox messages by state and kind."""
+
+    async def work(settings: Settings) -> None:
+        found = await _in_session(settings, outbox_repo.counts)
+        lang = settings.default_language
+        if not found:
+            typer.echo(plain(lang, "cli.outbox_empty"))
+        for state, kind, count in found:
+            typer.echo(f"{state:<8} {kind:<14} {count:>9}")
+
+    _execute(work)
+
+
+@outbox_app.command("retry-dead")
+def outbox_retry_dead() -> None:
+    """Send dead-lettered messages again."""
+
+    async def work(settings: Settings) -> None:
+        count = await _in_session(settings, lambda s: outbox_repo.retry_dead(s, _now()))
+        typer.echo(plain(settings.default_language, "cli.requeued", n=count))
+
+    _execute(work)
 
 
 def main() -> None:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     escalate_after: int = Field(default=2, ge=1, le=52, alias="NEUGUONG_ESCALATE_AFTER")
     planner_seconds: float = Field(default=30.0, gt=0, alias="NEUGUONG_PLANNER_SECONDS")
     sender_batch: int = Field(default=100, ge=1, le=5000, alias="NEUGUONG_SENDER_BATCH")
+    sender_lease_seconds: float = Field(
+        default=60.0, gt=0, le=3600, alias="NEUGUONG_SENDER_LEASE_SECONDS"
+    )
 
     @field_validator("telegram_bot_token", "telegram_bot_username", mode="before")
     @classmethod

@@ -213,6 +213,22 @@ async def own_unit(session: AsyncSession, actor: Actor) -> UnitDTO:
     return unit
 
 
+async def set_exempt(
+    session: AsyncSession, actor: Actor, member_id: int, exempt: bool, now: datetime
+) -> MemberDTO:
+    """Miễn sinh hoạt: no reminders, left out of statistics. Set by the cell's leaders."""
+    member = await repo.get(session, member_id)
+    if member is None or member.status != "active":
+        raise NotFound()
+    unit = await visible(session, actor, member.unit_id)
+    require(actor.leads(unit) or actor.is_admin_of(unit))
+    await repo.set_exempt(session, member.id, exempt)
+    await schedule_repo.wake(session, [member.id], now)
+    updated = await repo.get(session, member.id)
+    assert updated is not None
+    return updated
+
+
 async def member_of(session: AsyncSession, member_id: int) -> MemberDTO:
     member = await repo.get(session, member_id)
     if member is None:

@@ -100,6 +100,10 @@ def _checkin(
         return
     started = sched.last_occurrence(prefs, now)
     period = sched.period_key(prefs, started.astimezone(prefs.zone).date())
+    if row.period is None:
+        # A new schedule: this period is the baseline; the first reminder is the next one.
+        update.update(period=period, period_started_at=None, missed=0, escalated=False)
+        return
     if period != row.period:
         _close_period(result, update, row, year, now, send_at, escalate_after)
         update.update(period=period, period_started_at=started, snoozed_until=None)

@@ -57,6 +57,7 @@ class MemberDTO:
     is_head: bool
     status: str
     joined_at: datetime
+    exempt: bool = False
 
 
 @dataclass(frozen=True)

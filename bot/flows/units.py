@@ -10,7 +10,7 @@ from domain import validation
 from domain.access import Actor
 from domain.errors import DomainError
 from domain.invites import may_invite
-from domain.members import unit_members
+from domain.members import member_of, set_exempt, unit_members
 from domain.units import CHILD_KINDS, add_unit, children, infer_kind, rename_unit, scope_roots
 from domain.units import visible as visible_unit
 from storage.dto import Role, UnitDTO, UnitKind
@@ -188,7 +188,8 @@ async def _members(ctx: Ctx, data: str) -> None:
             n=page * views.PAGE + i + 1,
             name=m.full_name,
             position=m.position or "—",
-            head=ctx.t("unit.head_mark") if m.is_head else "",
+            head=(ctx.t("unit.head_mark") if m.is_head else "")
+            + (ctx.t("unit.exempt_mark") if m.exempt else ""),
         )
         for i, m in enumerate(found)
     ]
@@ -196,7 +197,29 @@ async def _members(ctx: Ctx, data: str) -> None:
     text = ctx.t("unit.members_title", unit=unit.name, total=total) + "\n\n" + body
     nav = views.pager(ctx, f"u:m:{unit.id}", page, total)
     back = (ctx.choice("nav.back", f"u:o:{unit.id}:0"),)
-    ctx.reply(Screen(text, ((nav,) if nav else ()) + (back,), edit=True))
+    toggles = rows(
+        *(
+            ctx.choice(
+                "unit.unexempt" if m.exempt else "unit.exempt",
+                f"u:ex:{m.id}:{page}",
+                name=m.full_name,
+            )
+            for m in found
+        )
+    )
+    ctx.reply(Screen(text, toggles + ((nav,) if nav else ()) + (back,), edit=True))
+
+
+async def _exempt(ctx: Ctx, data: str) -> None:
+    """u:ex:MEMBER:PAGE toggles miễn sinh hoạt."""
+    ids = views.parse_ints(data, 2)
+    if ids is None:
+        ctx.say("button.expired")
+        return
+    member = await member_of(ctx.session, ids[0])
+    updated = await set_exempt(ctx.session, ctx.actor, member.id, not member.exempt, ctx.now)
+    ctx.say("unit.exempt_on" if updated.exempt else "unit.exempt_off", name=updated.full_name)
+    await _members(ctx, f"m:{updated.unit_id}:{ids[1]}")
 
 
 _ACTIONS = {
@@ -206,6 +229,7 @@ _ACTIONS = {
     "kind": _kind,
     "ren": _ask_rename,
     "m": _members,
+    "ex": _exempt,
 }
 
 

@@ -122,6 +122,7 @@ async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) 
             await set_commands(app)
             await app.start()
             assert app.updater is not None
+            await background.plan()  # what came due while the bot was down, coalesced
             await app.updater.start_polling(allowed_updates=["message", "callback_query"])
             background.start()
             log.info("polling as @%s", app.bot.username)

@@ -21,6 +21,7 @@ def to_dto(row: Member) -> MemberDTO:
         row.is_head,
         row.status,
         row.joined_at,
+        row.exempt,
     )
 
 
@@ -64,6 +65,10 @@ async def update_profile(session: AsyncSession, member_id: int, **values: object
     if not set(values) <= allowed:
         raise ValueError(f"not a profile field: {set(values) - allowed}")
     await session.execute(update(Member).where(Member.id == member_id).values(**values))
+
+
+async def set_exempt(session: AsyncSession, member_id: int, exempt: bool) -> None:
+    await session.execute(update(Member).where(Member.id == member_id).values(exempt=exempt))
 
 
 async def leave(session: AsyncSession, member_id: int, now: datetime) -> None:

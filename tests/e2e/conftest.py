@@ -52,7 +52,11 @@ async def year_bot(
 
 
 async def seed_commitment(
-    sessions: Sessions, member: int, lines: int, approve_by: int | None = None
+    sessions: Sessions,
+    member: int,
+    lines: int,
+    approve_by: int | None = None,
+    now: datetime = START,
 ) -> list[int]:
     """Give `member` a commitment with `lines` example items and the pledge, submitted and
     approved by `approve_by` if given. Returns the item ids."""
@@ -62,25 +66,23 @@ async def seed_commitment(
     from storage.dto import ItemKind
 
     async with sessions() as s:
-        who = (
-            await identify(s, "telegram", str(member), str(member), "", "vi", False, START)
-        ).actor
-        sheet = await commitments.open_personal(s, who, START)
+        who = (await identify(s, "telegram", str(member), str(member), "", "vi", False, now)).actor
+        sheet = await commitments.open_personal(s, who, now)
         ids = []
         for n in range(lines):
             text = f"Nội dung cam kết số {n + 1} của đồng chí"
             item = await commitments.add_item(
-                s, who, sheet.commitment.id, ItemKind.EXAMPLE, text, START
+                s, who, sheet.commitment.id, ItemKind.EXAMPLE, text, now
             )
             ids.append(item.id)
-        await commitments.pledge(s, who, sheet.commitment.id, manifestations().pledge, START)
+        await commitments.pledge(s, who, sheet.commitment.id, manifestations().pledge, now)
         if approve_by is not None:
-            await commitments.submit(s, who, sheet.commitment.id, START)
+            await commitments.submit(s, who, sheet.commitment.id, now)
             boss = (
                 await identify(
-                    s, "telegram", str(approve_by), str(approve_by), "", "vi", False, START
+                    s, "telegram", str(approve_by), str(approve_by), "", "vi", False, now
                 )
             ).actor
-            await commitments.decide(s, boss, sheet.commitment.id, 1, True, None, START)
+            await commitments.decide(s, boss, sheet.commitment.id, 1, True, None, now)
         await s.commit()
     return ids

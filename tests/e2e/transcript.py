@@ -38,9 +38,11 @@ def render(api: FakeBotAPI, names: dict[int, str]) -> str:
     """The journal of the given chats, in the order things happened."""
     out: list[str] = []
     for chat, who, what in api.journal:
-        if chat not in names:
+        if chat not in names and chat != 0:
             continue
-        if who == "user":
+        if who == "note":
+            out.append(f"────────── {what} ──────────")
+        elif who == "user":
             out.append(f"👤 {names[chat]} {what}")
         else:
             lines = _bot(what)
