@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +103,10 @@ class FakeBotAPI:
         self.polls = 0
         self.draining = False
         self.pushed: dict[int, dict[str, Any]] = {}
+        self.chaos: dict[str, tuple[float, float, float]] = {}  # method -> (p5xx, p_slow, delay)
+        self.rng = random.Random(7)
+        self.rate_limit: float = 0.0  # answer 429 above this many sendMessage calls a second
+        self._recent: deque[float] = deque()
         self.journal: list[tuple[int, str, Any]] = []  # (chat, "user"|"bot", what), in order
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -131,6 +137,28 @@ class FakeBotAPI:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
         self.calls.append((method, params))
+        refusal = await self._refusal(method, params)
+        if refusal is not None:
+            return refusal
+        handler = getattr(self, f"m_{method}", None)
+        if handler is None:
+            return self._error(404, f"Not Found: method {method} is not in the local server")
+        p5xx, p_slow, delay = self.chaos.get(method, (0.0, 0.0, 0.0))
+        roll = self.rng.random()
+        if roll < p5xx:
+            return self._error(500, "Internal Server Error")
+        try:
+            result = await handler(params)
+        except ApiError as error:
+            return self._error(error.status, error.description)
+        if roll < p5xx + p_slow:
+            await asyncio.sleep(delay)  # done, but the answer comes too late for the client
+        async with self.changed:
+            self.changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _refusal(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Faults the test asked for, delays, rate limits and blocked chats."""
         fault = self._fault(method)
         if fault is not None:
             if fault.delay:
@@ -139,19 +167,13 @@ class FakeBotAPI:
                 return self._error(fault.status, fault.description, fault.retry_after)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        limited = self._rate_limited(method)
+        if limited is not None:
+            return limited
         chat = params.get("chat_id")
         if method in SENDING and chat is not None and int(chat) in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
-        handler = getattr(self, f"m_{method}", None)
-        if handler is None:
-            return self._error(404, f"Not Found: method {method} is not in the local server")
-        try:
-            result = await handler(params)
-        except ApiError as error:
-            return self._error(error.status, error.description)
-        async with self.changed:
-            self.changed.notify_all()
-        return web.json_response({"ok": True, "result": result})
+        return None
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
@@ -172,6 +194,19 @@ class FakeBotAPI:
         if key in INT_FIELDS or key == "chat_id" and value.lstrip("-").isdigit():
             return int(value)
         return value
+
+    def _rate_limited(self, method: str) -> web.Response | None:
+        """Like Telegram: more than `rate_limit` sends in the last second earns a 429."""
+        if not self.rate_limit or method != "sendMessage":
+            return None
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] > 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.rate_limit:
+            self.too_many = getattr(self, "too_many", 0) + 1
+            return self._error(429, "Too Many Requests: retry after 1", 1)
+        self._recent.append(now)
+        return None
 
     def _fault(self, method: str) -> Fault | None:
         for fault in self.faults:
