@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 CADENCES = ("weekly", "biweekly", "monthly")
@@ -27,7 +28,12 @@ class Prefs:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _week_index(day: date) -> int:
@@ -79,13 +85,19 @@ def next_occurrence(prefs: Prefs, after: datetime) -> datetime:
 
 def last_occurrence(prefs: Prefs, now: datetime) -> datetime:
     """The latest reminder moment at or before `now`."""
-    probe = now - timedelta(days=40)
-    latest = next_occurrence(prefs, probe)
-    while True:
-        following = next_occurrence(prefs, latest)
-        if following > now:
-            return latest
-        latest = following
+    local = now.astimezone(prefs.zone)
+    if prefs.cadence == "monthly":
+        for month_back in range(3):
+            first = (local.date().replace(day=1) - timedelta(days=31 * month_back)).replace(day=1)
+            day = first + timedelta(days=(prefs.weekday - first.weekday()) % 7)
+            if _at(prefs, day) <= local:
+                return _at(prefs, day).astimezone(UTC)
+    day = local.date() - timedelta(days=(local.weekday() - prefs.weekday) % 7)
+    if _at(prefs, day) > local:
+        day -= timedelta(days=7)
+    if prefs.cadence == "biweekly" and _week_index(day) % 2:
+        day -= timedelta(days=7)
+    return _at(prefs, day).astimezone(UTC)
 
 
 def in_quiet(prefs: Prefs, moment: datetime) -> bool:

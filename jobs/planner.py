@@ -21,7 +21,7 @@ from storage.repos import schedules as schedule_repo
 from storage.repos import users as user_repo
 from storage.repos.reminders import MemberYear
 
-BATCH = 2000
+BATCH = 5000
 MAX_BATCHES = 10_000
 
 
@@ -93,8 +93,9 @@ def _row(
     }
 
 
-def _number(year: MemberYear, item_id: int) -> int:
-    return next((n for n, i in enumerate(year.items, 1) if i.id == item_id), 0)
+def _numbers(year: MemberYear) -> dict[int, int]:
+    """Each item's number as the member sees it in /tiendo."""
+    return {item.id: n for n, item in enumerate(year.items, 1)}
 
 
 def _short(text: str, limit: int = 36) -> str:
@@ -130,14 +131,14 @@ def _member_message(notice: reminders.Notice) -> tuple[str, list[list[dict[str, 
             progress=item.progress,
         )
         return text, [[_button(t(lang, "remind.report"), f"k:i:{item.id}")]]
+    numbers = _numbers(year)
     lines = "\n".join(
-        t(lang, "remind.item_line", n=_number(year, i.id), text=i.text, progress=i.progress)
+        t(lang, "remind.item_line", n=numbers[i.id], text=i.text, progress=i.progress)
         for i in notice.items
     )
     text = t(lang, "remind.checkin", name=year.full_name, items=Raw(lines))
     markup = [
-        [_button(f"📈 {_number(year, i.id)}. {_short(i.text)}", f"k:i:{i.id}")]
-        for i in notice.items[:8]
+        [_button(f"📈 {numbers[i.id]}. {_short(i.text)}", f"k:i:{i.id}")] for i in notice.items[:8]
     ]
     markup.append(
         [

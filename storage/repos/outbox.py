@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,17 +43,33 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, object]]) -> 
         return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    total = 0
-    for start in range(0, len(rows), 1000):
-        chunk = list(rows[start : start + 1000])
-        statement = (
-            insert(OutboxMessage)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        result = await session.execute(statement)
-        total += max(getattr(result, "rowcount", 0) or 0, 0)
-    return total
+    table = cast(Table, OutboxMessage.__table__)
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    )
+    conn = await session.connection()
+    result = await conn.execute(statement, [_complete(r) for r in rows])
+    return len(result.all())
+
+
+FIELDS = (
+    "dedupe_key",
+    "kind",
+    "channel",
+    "chat_id",
+    "user_id",
+    "text",
+    "markup",
+    "state",
+    "attempts",
+    "not_before",
+    "created_at",
+)
+
+
+def _complete(row: dict[str, object]) -> dict[str, object]:
+    """Every row with the same keys, so one statement serves the whole batch."""
+    return {name: row.get(name) for name in FIELDS}
 
 
 async def claim(

@@ -66,7 +66,12 @@ def _all_ancestors(found: dict[int, MemberYear]) -> set[int]:
 async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, MemberYear]:
     rows = await session.execute(
         select(
-            Member,
+            Member.id,
+            Member.user_id,
+            Member.full_name,
+            Member.unit_id,
+            Member.exempt,
+            Member.status,
             Unit.path,
             Account.channel,
             Account.chat_id,
@@ -80,22 +85,33 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
         .order_by(Member.id, Account.id)
     )
     found: dict[int, MemberYear] = {}
-    for member, path, channel, chat_id, unreachable_at, language in rows:
-        if member.id in found:
-            continue
-        found[member.id] = MemberYear(
-            member.id,
-            member.user_id,
-            member.full_name,
-            member.unit_id,
-            path,
-            member.exempt,
-            member.status == "active",
-            channel,
-            chat_id,
-            language or "vi",
-            unreachable_at is not None,
-        )
+    for (
+        member_id,
+        user_id,
+        name,
+        unit_id,
+        exempt,
+        status,
+        path,
+        channel,
+        chat_id,
+        unreachable_at,
+        language,
+    ) in rows:
+        if member_id not in found:
+            found[member_id] = MemberYear(
+                member_id,
+                user_id,
+                name,
+                unit_id,
+                path,
+                exempt,
+                status == "active",
+                channel,
+                chat_id,
+                language or "vi",
+                unreachable_at is not None,
+            )
     return found
 
 
@@ -124,7 +140,14 @@ async def _commitments(session: AsyncSession, found: dict[int, MemberYear]) -> N
     if not by_commitment:
         return
     items = await session.execute(
-        select(CommitmentItem)
+        select(
+            CommitmentItem.commitment_id,
+            CommitmentItem.id,
+            CommitmentItem.text,
+            CommitmentItem.deadline,
+            CommitmentItem.progress,
+            CommitmentItem.last_checkin_at,
+        )
         .where(
             CommitmentItem.commitment_id.in_(list(by_commitment)),
             CommitmentItem.deleted_at.is_(None),
@@ -132,7 +155,5 @@ async def _commitments(session: AsyncSession, found: dict[int, MemberYear]) -> N
         )
         .order_by(CommitmentItem.commitment_id, CommitmentItem.position)
     )
-    for (item,) in items:
-        by_commitment[item.commitment_id].items.append(
-            OpenItem(item.id, item.text, item.deadline, item.progress, item.last_checkin_at)
-        )
+    for commitment_id, item_id, text, deadline, progress, last in items:
+        by_commitment[commitment_id].items.append(OpenItem(item_id, text, deadline, progress, last))

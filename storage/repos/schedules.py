@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Schedule
@@ -28,6 +29,25 @@ class ScheduleDTO:
     period_started_at: datetime | None
     missed: int
     escalated: bool
+
+
+COLUMNS = (
+    Schedule.member_id,
+    Schedule.cadence,
+    Schedule.weekday,
+    Schedule.minute,
+    Schedule.quiet_start,
+    Schedule.quiet_end,
+    Schedule.timezone,
+    Schedule.paused_until,
+    Schedule.snoozed_until,
+    Schedule.next_due_at,
+    Schedule.period,
+    Schedule.period_started_at,
+    Schedule.missed,
+    Schedule.escalated,
+)
+PLANNED = ("next_due_at", "period", "period_started_at", "missed", "escalated", "snoozed_until")
 
 
 def to_dto(row: Schedule) -> ScheduleDTO:
@@ -112,17 +132,27 @@ async def wake(session: AsyncSession, member_ids: Sequence[int], now: datetime) 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[ScheduleDTO]:
     """Due schedules, locked for this transaction; other planners skip them (PostgreSQL)."""
     query = (
-        select(Schedule)
+        select(*COLUMNS)
         .where(Schedule.next_due_at <= now)
         .order_by(Schedule.next_due_at)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return [to_dto(r) for r in await session.scalars(query)]
+    return [ScheduleDTO(**dict(row._mapping)) for row in await session.execute(query)]
 
 
 async def save_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    """Bulk update by primary key: each dict has member_id and the columns to set."""
-    if rows:
-        await session.execute(update(Schedule), rows)
+    """What the planner decided, one executemany: each dict has member_id and every column
+    in PLANNED (the same keys for all rows, so the statement is compiled once)."""
+    if not rows:
+        return
+    table = cast(Table, Schedule.__table__)
+    statement = (
+        update(table)
+        .where(table.c.member_id == bindparam("m_id"))
+        .values({name: bindparam(f"v_{name}") for name in PLANNED})
+    )
+    params = [{"m_id": r["member_id"], **{f"v_{n}": r[n] for n in PLANNED}} for r in rows]
+    conn = await session.connection()
+    await conn.execute(statement, params)
