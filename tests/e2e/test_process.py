@@ -15,7 +15,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.dto import Role
 from storage.migrate import upgrade
 from storage.models import Member
-from tests.e2e.process import BotProcess, cli
+from tests.e2e.process import BotProcess, acli, cli
 from tests.fakes.botapi import FakeBotAPI
 
 
@@ -221,3 +221,156 @@ async def test_kill_while_adding_a_commitment_keeps_draft_and_step(
         assert "Tình trạng: <b>Đang soạn</b>" in sheet.text
     finally:
         await restarted.stop()
+
+
+async def _queue(db_url: str, count: int, first_chat: int, tag: str) -> None:
+    from datetime import UTC, datetime
+
+    from storage.repos import outbox
+
+    now = datetime.now(UTC)
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    rows = [
+        {
+            "dedupe_key": f"{tag}:{n}",
+            "kind": "checkin",
+            "channel": "telegram",
+            "chat_id": str(first_chat + n),
+            "user_id": None,
+            "text": f"{tag}-{n:05d}",
+            "markup": None,
+            "state": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    async with make_sessionmaker(engine)() as s:
+        await outbox.add_many(s, rows)
+        await s.commit()
+    await engine.dispose()
+
+
+FAST = {
+    "NEUGUONG_RATE_PER_SECOND": "0",
+    "NEUGUONG_RATE_PER_CHAT_SECONDS": "0",
+    "NEUGUONG_SENDER_LEASE_SECONDS": "3",
+    "NEUGUONG_SENDER_BATCH": "100",
+}
+
+
+def _received(api: FakeBotAPI, tag: str) -> list[str]:
+    return [e.text for chat in list(api.events.values()) for e in chat if e.text.startswith(tag)]
+
+
+async def test_sigkill_while_sending_5000(botapi: FakeBotAPI, db_url: str, tmp_path: Path) -> None:
+    """Killed mid-send and restarted: every message arrives; the only repeats are rows whose
+    lease was in flight at the kill, at most one batch."""
+    await _queue(db_url, 5000, 2_000_000, "kill")
+    env = {
+        "TELEGRAM_BOT_TOKEN": botapi.token,
+        "TELEGRAM_API_BASE_URL": botapi.base_url,
+        "DATABASE_URL": db_url,
+        **FAST,
+    }
+    first = BotProcess(botapi, tmp_path, **env)
+    await first.start()
+    await botapi.wait_for(lambda: len(_received(botapi, "kill")) >= 1500, 120)
+    await first.kill()
+    at_kill = len(_received(botapi, "kill"))
+    second = BotProcess(botapi, tmp_path, **env)
+    await second.start()
+    try:
+        await botapi.wait_for(lambda: len(set(_received(botapi, "kill"))) >= 5000, 180)
+    finally:
+        await second.stop()
+    got = _received(botapi, "kill")
+    repeats = len(got) - len(set(got))
+    print(f"\nkilled after {at_kill} of 5000; sent twice: {repeats} (batch size 100)")
+    assert len(set(got)) == 5000
+    assert repeats <= 100
+
+
+def _active(processes: list[BotProcess]) -> BotProcess:
+    """The process whose log says its sender holds the lock."""
+    for process in processes:
+        if "is active" in process.log.read_text():
+            return process
+    raise AssertionError("no active sender")
+
+
+async def test_two_processes_on_postgres(botapi: FakeBotAPI, db_url: str, tmp_path: Path) -> None:
+    """Two `neuguong run` on one PostgreSQL: 5,000 reminders planned by both, each sent once;
+    killing the active sender hands over to the other within a minute."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several processes need PostgreSQL; SQLite allows one")
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from bench.dataset import build
+
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    await build(engine, 5000, 300, datetime.now(UTC) - timedelta(minutes=1), first_chat=3_000_000)
+    await engine.dispose()
+    env = {
+        "TELEGRAM_BOT_TOKEN": botapi.token,
+        "TELEGRAM_API_BASE_URL": botapi.base_url,
+        "DATABASE_URL": db_url,
+        "NEUGUONG_LOG_LEVEL": "INFO",
+        **FAST,
+    }
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pair = [BotProcess(botapi, tmp_path / "a", **env), BotProcess(botapi, tmp_path / "b", **env)]
+    for process in pair:
+        await process.start()
+    try:
+        await botapi.wait_for(lambda: len(_received(botapi, "⏰")) >= 5000, 180)
+        reminders = _received(botapi, "⏰")
+        chats = [
+            chat
+            for chat, events in botapi.events.items()
+            for e in events
+            if e.text.startswith("⏰")
+        ]
+        assert len(chats) == len(set(chats)) == 5000  # one reminder each, none twice
+
+        await _queue(db_url, 2000, 4_000_000, "handover")
+        await botapi.wait_for(lambda: len(_received(botapi, "handover")) >= 300, 60)
+        active = _active(pair)
+        await active.kill()
+        killed_at, before = time.monotonic(), len(_received(botapi, "handover"))
+        await botapi.wait_for(lambda: len(_received(botapi, "handover")) > before, 60)
+        handover = time.monotonic() - killed_at
+        await botapi.wait_for(lambda: len(set(_received(botapi, "handover"))) >= 2000, 120)
+    finally:
+        for process in pair:
+            if process.proc is not None and process.proc.returncode is None:
+                await process.stop()
+    got = _received(botapi, "handover")
+    print(
+        f"\n5000 reminders from two planners, sent once each ({len(reminders)} received); "
+        f"handover after the kill: {handover:.1f} s; repeats: {len(got) - len(set(got))}"
+    )
+    assert handover < 60
+    assert len(got) - len(set(got)) <= 100
+
+
+async def test_second_process_on_sqlite_refuses(botapi: FakeBotAPI, tmp_path: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": botapi.token,
+        "TELEGRAM_API_BASE_URL": botapi.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'one.db'}",
+    }
+    first = BotProcess(botapi, tmp_path, **env)
+    await first.start()
+    try:
+        done = await acli(tmp_path, "run", **env)
+        assert done.returncode == 2
+        assert "Một tiến trình neuguong khác đang dùng cơ sở dữ liệu SQLite" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        await first.stop()
