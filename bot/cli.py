@@ -117,20 +117,26 @@ def _now() -> datetime:
 
 
 @app.command()
-def run() -> None:
-    """Apply migrations and run the bot (long polling) until Ctrl+C or SIGTERM."""
+def run(
+    webhook: Annotated[
+        bool, typer.Option(help="Receive updates by webhook (WEBHOOK_* settings)")
+    ] = False,
+) -> None:
+    """Apply migrations and run the bot (long polling, or --webhook) until Ctrl+C or SIGTERM."""
     from bot.background import AlreadyRunning
     from bot.telegram.app import serve
 
     async def work(settings: Settings) -> None:
         settings.token()
+        if webhook:
+            settings.webhook()
         _logging(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await serve(settings, stop)
+            await serve(settings, stop, webhook=webhook)
         except AlreadyRunning as busy:
             raise Fail(
                 plain(settings.default_language, "cli.already_running", path=str(busy)), 2

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LANGUAGES = ("vi", "en")
 
 
@@ -34,6 +35,11 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=365, alias="NEUGUONG_INVITE_DAYS")
     invite_uses: int = Field(default=100, ge=1, le=10_000, alias="NEUGUONG_INVITE_USES")
     log_level: str = Field(default="INFO", alias="NEUGUONG_LOG_LEVEL")
+    webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
+    webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
+    webhook_path: str = Field(default="telegram", alias="WEBHOOK_PATH")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     rate_per_second: float = Field(default=25.0, ge=0, alias="NEUGUONG_RATE_PER_SECOND")
     rate_per_chat_seconds: float = Field(default=1.0, ge=0, alias="NEUGUONG_RATE_PER_CHAT_SECONDS")
     rate_group_per_minute: int = Field(default=20, ge=0, alias="NEUGUONG_RATE_GROUP_PER_MINUTE")
@@ -44,7 +50,20 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=3600, alias="NEUGUONG_SENDER_LEASE_SECONDS"
     )
 
-    @field_validator("telegram_bot_token", "telegram_bot_username", mode="before")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -100,6 +119,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def webhook(self) -> tuple[str, str]:
+        """The public URL and secret for webhook mode; both must be set."""
+        if not self.webhook_url or self.webhook_secret is None:
+            raise SettingsError("WEBHOOK_URL and WEBHOOK_SECRET: both are needed for --webhook")
+        return self.webhook_url, self.webhook_secret.get_secret_value()
 
     def token(self) -> str:
         """The bot token; only commands that talk to Telegram need it."""

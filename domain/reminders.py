@@ -54,6 +54,19 @@ def prefs_of(row: ScheduleDTO) -> sched.Prefs:
     )
 
 
+def _unchanged(row: ScheduleDTO) -> dict[str, object]:
+    """Every planned column as it is; the planner overwrites what it decides."""
+    return {
+        "member_id": row.member_id,
+        "next_due_at": row.next_due_at,
+        "period": row.period,
+        "period_started_at": row.period_started_at,
+        "missed": row.missed,
+        "escalated": row.escalated,
+        "snoozed_until": row.snoozed_until,
+    }
+
+
 def plan(
     rows: list[ScheduleDTO], years: dict[int, MemberYear], now: datetime, escalate_after: int = 2
 ) -> Plan:
@@ -61,7 +74,7 @@ def plan(
     for row in rows:
         year = years.get(row.member_id)
         if year is None or not _reachable(year):
-            result.updates.append({"member_id": row.member_id, "next_due_at": None})
+            result.updates.append(_unchanged(row) | {"next_due_at": None})
             continue
         _plan_member(result, row, year, now, escalate_after)
     return result
@@ -75,7 +88,7 @@ def _plan_member(
     result: Plan, row: ScheduleDTO, year: MemberYear, now: datetime, escalate_after: int
 ) -> None:
     prefs = prefs_of(row)
-    update: dict[str, object] = {"member_id": row.member_id, "snoozed_until": row.snoozed_until}
+    update = _unchanged(row)
     if not sched.paused(prefs, now):
         send_at = sched.out_of_quiet(prefs, now)
         _checkin(result, update, row, year, prefs, now, send_at, escalate_after)

@@ -118,13 +118,24 @@ class FakeClock:
 
 
 async def start_bot(
-    api: FakeBotAPI, db_url: str, clock: FakeClock | None = None, **extra: object
+    api: FakeBotAPI,
+    db_url: str,
+    clock: FakeClock | None = None,
+    webhook: bool = False,
+    **extra: object,
 ) -> RunningBot:
     settings = test_settings(api, db_url, **extra)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop, clock or (lambda: datetime.now(UTC))))
+    now = clock or (lambda: datetime.now(UTC))
+    task = asyncio.create_task(serve(settings, stop, now, webhook=webhook))
     polls = api.polls
-    await api.wait_for(lambda: api.polls > polls or task.done(), 30)
+
+    def ready() -> bool:
+        if webhook:
+            return getattr(api, "webhook", None) is not None or task.done()
+        return api.polls > polls or task.done()
+
+    await api.wait_for(ready, 30)
     if task.done():
         task.result()
     return RunningBot(api, settings, stop, task)

@@ -85,6 +85,24 @@ async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
     await app.bot.set_my_commands(default, BotCommandScopeDefault())
 
 
+async def receive(app: Application, settings: Settings, webhook: bool) -> None:  # type: ignore[type-arg]
+    """Long polling, or PTB's webhook server checking Telegram's secret token header."""
+    assert app.updater is not None
+    allowed = ["message", "callback_query"]
+    if not webhook:
+        await app.updater.start_polling(allowed_updates=allowed)
+        return
+    url, secret = settings.webhook()
+    await app.updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.webhook_path,
+        webhook_url=url,
+        secret_token=secret,
+        allowed_updates=allowed,
+    )
+
+
 def bot_config(settings: Settings, username: str) -> BotConfig:
     return BotConfig(
         bot_username=username,
@@ -103,7 +121,9 @@ async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None
         await session.commit()
 
 
-async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) -> None:
+async def serve(
+    settings: Settings, stop: asyncio.Event, clock: Clock = utcnow, webhook: bool = False
+) -> None:
     """Migrate, connect, poll until `stop` is set. The same path in production and tests
     (which inject the clock)."""
     guard = sqlite_guard(settings.database_url)
@@ -118,14 +138,15 @@ async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utcnow) 
             app.bot_data[handlers.RUNTIME] = Runtime(
                 make_sessionmaker(engine), config, build_router(), clock
             )
-            await app.bot.delete_webhook()
+            if not webhook:
+                await app.bot.delete_webhook()
             await set_commands(app)
             await app.start()
             assert app.updater is not None
             await background.plan()  # what came due while the bot was down, coalesced
-            await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            await receive(app, settings, webhook)
             background.start()
-            log.info("polling as @%s", app.bot.username)
+            log.info("%s as @%s", "webhook" if webhook else "polling", app.bot.username)
             await stop.wait()
             await background.shutdown()
             await app.updater.stop()

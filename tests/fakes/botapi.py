@@ -238,6 +238,11 @@ class FakeBotAPI:
         return self._bot_user()
 
     async def m_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    async def m_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
         return True
 
     async def m_setMyCommands(self, params: dict[str, Any]) -> bool:
