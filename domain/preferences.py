@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor
 from domain.errors import DomainError
+from domain.reminders import prefs_of
 from domain.schedules import CADENCES, Prefs
 from storage.repos import schedules as repo
 
@@ -23,15 +24,7 @@ def _member_id(actor: Actor) -> int:
 
 async def get(session: AsyncSession, actor: Actor, timezone: str, now: datetime) -> Prefs:
     row = await repo.ensure(session, _member_id(actor), timezone, now)
-    return Prefs(
-        row.cadence,
-        row.weekday,
-        row.minute,
-        row.quiet_start,
-        row.quiet_end,
-        row.timezone,
-        row.paused_until,
-    )
+    return prefs_of(row)
 
 
 def _check(values: dict[str, object]) -> None:

@@ -1,5 +1,8 @@
 """Reminder time arithmetic, in the member's own time zone. Pure functions, no I/O.
 
+Memoised: in a Monday burst nearly every member shares the default preferences and the same
+`now`, so each answer is computed once per tick, not once per member.
+
 A cadence has occurrences (e.g. every Monday 08:00 local); each occurrence opens a period
 (ISO week, two-week block, month) identified by a key. Quiet hours push a moment to their end;
 a pause pushes it to the pause's last day.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 CADENCES = ("weekly", "biweekly", "monthly")
@@ -40,6 +43,7 @@ def _week_index(day: date) -> int:
     return (day - EPOCH).days // 7
 
 
+@lru_cache(maxsize=8192)
 def period_key(prefs: Prefs, local_day: date) -> str:
     if prefs.cadence == "monthly":
         return f"{local_day.year}-{local_day.month:02d}"
@@ -70,6 +74,7 @@ def _occurrence_days(prefs: Prefs, start: date) -> list[date]:
     return days
 
 
+@lru_cache(maxsize=8192)
 def next_occurrence(prefs: Prefs, after: datetime) -> datetime:
     """The first reminder moment strictly after `after` (UTC in, UTC out), before quiet hours
     and pause are applied."""
@@ -83,6 +88,7 @@ def next_occurrence(prefs: Prefs, after: datetime) -> datetime:
         start += timedelta(days=28)
 
 
+@lru_cache(maxsize=8192)
 def last_occurrence(prefs: Prefs, now: datetime) -> datetime:
     """The latest reminder moment at or before `now`."""
     local = now.astimezone(prefs.zone)
@@ -111,6 +117,7 @@ def in_quiet(prefs: Prefs, moment: datetime) -> bool:
     return value >= start or value < end
 
 
+@lru_cache(maxsize=8192)
 def out_of_quiet(prefs: Prefs, moment: datetime) -> datetime:
     """`moment`, or the end of the quiet hours it falls in."""
     if not in_quiet(prefs, moment):
@@ -124,6 +131,7 @@ def out_of_quiet(prefs: Prefs, moment: datetime) -> datetime:
     return end.astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
 def after_pause(prefs: Prefs, moment: datetime) -> datetime:
     """No reminder before the pause's last day is over."""
     if prefs.paused_until is None:
@@ -140,6 +148,7 @@ def paused(prefs: Prefs, now: datetime) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def local_moment(prefs: Prefs, day: date) -> datetime:
     """The member's reminder time on a given local day, in UTC."""
     return _at(prefs, day).astimezone(UTC)

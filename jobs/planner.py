@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -102,6 +103,14 @@ def _short(text: str, limit: int = 36) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
+@cache
+def _snooze_row(lang: str) -> list[dict[str, str]]:
+    return [
+        _button(t(lang, "remind.snooze_1"), "r:sn:1"),
+        _button(t(lang, "remind.snooze_3"), "r:sn:3"),
+    ]
+
+
 def _button(text: str, data: str) -> dict[str, str]:
     return {"text": text, "data": data}
 
@@ -140,12 +149,7 @@ def _member_message(notice: reminders.Notice) -> tuple[str, list[list[dict[str, 
     markup = [
         [_button(f"📈 {numbers[i.id]}. {_short(i.text)}", f"k:i:{i.id}")] for i in notice.items[:8]
     ]
-    markup.append(
-        [
-            _button(t(lang, "remind.snooze_1"), "r:sn:1"),
-            _button(t(lang, "remind.snooze_3"), "r:sn:3"),
-        ]
-    )
+    markup.append(_snooze_row(lang))
     return text, markup
 
 
