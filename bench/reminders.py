@@ -105,7 +105,7 @@ async def planner_burst(url: str, backend: str, members: int, cells: int, runs: 
         async with engine.begin() as conn:
             await conn.execute(text("DELETE FROM outbox"))
             await conn.execute(
-                text("UPDATE schedules SET next_due_at = :d, missed = 0"),
+                text("UPDATE schedules SET next_due_at = :d, missed = 0, period = '2027-W01'"),
                 {"d": MONDAY.replace(tzinfo=None)},
             )
         started = time.perf_counter()
@@ -235,7 +235,7 @@ async def _due_now(url: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM outbox"))
         await conn.execute(
-            text("UPDATE schedules SET next_due_at = :d, missed = 0"),
+            text("UPDATE schedules SET next_due_at = :d, missed = 0, period = '2000-W01'"),
             {"d": (datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None)},
         )
     await engine.dispose()
