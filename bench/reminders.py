@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -331,8 +330,6 @@ async def main() -> None:
     for name, backend, value in ROWS:
         print(f"| {name.strip()} | {backend} | {value} |")
 
-
-Runner = Callable[[], Awaitable[None]]
 
 if __name__ == "__main__":
     asyncio.run(main())

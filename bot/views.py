@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.context import Ctx
 from bot.i18n import Lazy
@@ -98,8 +98,5 @@ def bar(percent: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def month_label(moment: object) -> str:
-    from datetime import date
-
-    assert isinstance(moment, date)
+def month_label(moment: date) -> str:
     return moment.strftime("%m/%Y")

@@ -12,7 +12,6 @@ from domain.errors import DomainError, NotFound
 from domain.units import visible
 from storage.dto import CampaignDTO, UnitDTO
 from storage.repos import campaigns as repo
-from storage.repos import units as unit_repo
 
 THEME_MIN, THEME_MAX = 5, 300
 FIELDS = ("theme", "deadline", "midyear_review", "yearend_review")
@@ -119,12 +118,6 @@ async def close(session: AsyncSession, actor: Actor, campaign_id: int) -> Campai
 async def of_unit(session: AsyncSession, actor: Actor, unit_id: int) -> list[CampaignDTO]:
     unit = await visible(session, actor, unit_id)
     return await repo.of_unit(session, unit.id)
-
-
-async def unit_of(session: AsyncSession, campaign: CampaignDTO) -> UnitDTO:
-    unit = await unit_repo.get(session, campaign.unit_id)
-    assert unit is not None
-    return unit
 
 
 def parse_date(raw: str) -> date:

@@ -59,12 +59,6 @@ def checkable(found: Sheet) -> list[ItemDTO]:
     return [i for i in found.items if i.kind is not ItemKind.PLEDGE]
 
 
-async def items_to_report(session: AsyncSession, actor: Actor, commitment_id: int) -> Sheet:
-    found = await sheet(session, actor, commitment_id)
-    checkable(found)
-    return found
-
-
 async def record(
     session: AsyncSession,
     actor: Actor,

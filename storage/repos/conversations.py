@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import ConversationDTO
@@ -49,10 +49,3 @@ async def save(
 
 async def clear(session: AsyncSession, account_id: int) -> None:
     await session.execute(delete(Conversation).where(Conversation.account_id == account_id))
-
-
-async def exists(session: AsyncSession, account_id: int) -> bool:
-    found = await session.scalar(
-        select(Conversation.account_id).where(Conversation.account_id == account_id)
-    )
-    return found is not None

@@ -144,10 +144,3 @@ async def retry_dead(session: AsyncSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def next_due(session: AsyncSession) -> datetime | None:
-    found = await session.scalar(
-        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == PENDING)
-    )
-    return found

@@ -131,15 +131,6 @@ async def leaders_of(session: AsyncSession, unit_ids: Sequence[int]) -> list[int
     return list(rows)
 
 
-async def leader_names(session: AsyncSession, unit_id: int) -> list[tuple[Role, int]]:
-    rows = await session.execute(
-        select(RoleGrant.role, RoleGrant.user_id).where(
-            RoleGrant.unit_id == unit_id, RoleGrant.role.in_([Role.SECRETARY, Role.DEPUTY])
-        )
-    )
-    return [(Role(r), u) for r, u in rows]
-
-
 async def reach(session: AsyncSession, user_ids: Sequence[int]) -> list[AccountDTO]:
     """The chat accounts of these users, to send them a notice."""
     if not user_ids:
