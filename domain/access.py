@@ -19,7 +19,14 @@ class Actor:
     root_admin: bool = False
 
     def _covers(self, roles: tuple[Role, ...], unit: UnitDTO) -> bool:
-        return any(g.role in roles and unit.path.startswith(g.unit_path) for g in self.grants)
+        return self._covers_path(roles, unit.path)
+
+    def _covers_path(self, roles: tuple[Role, ...], path: str) -> bool:
+        return any(g.role in roles and path.startswith(g.unit_path) for g in self.grants)
+
+    def sees_path(self, path: str) -> bool:
+        """Whether the unit at this path is one the actor administers or leads."""
+        return self.root_admin or self._covers_path((Role.ADMIN, Role.SECRETARY, Role.DEPUTY), path)
 
     def is_admin_of(self, unit: UnitDTO) -> bool:
         return self.root_admin or self._covers((Role.ADMIN,), unit)

@@ -67,12 +67,17 @@ async def render_all(
         if notice.kind == "escalation":
             rows += await _escalation(session, notice, now)
         else:
-            rows.append(_row(notice.member, notice, *_member_message(notice), now))
+            member = notice.member
+            to = (member.channel, member.chat_id, member.user_id)
+            rows.append(_row(to, notice, *_member_message(notice), now))
     return rows
 
 
+Recipient = tuple[str | None, str | None, int | None]  # channel, chat id, user id
+
+
 def _row(
-    year: MemberYear,
+    to: Recipient,
     notice: reminders.Notice,
     text: str,
     markup: list[list[dict[str, str]]] | None,
@@ -82,9 +87,9 @@ def _row(
     return {
         "dedupe_key": notice.dedupe_key + suffix,
         "kind": notice.kind,
-        "channel": year.channel,
-        "chat_id": year.chat_id,
-        "user_id": year.user_id,
+        "channel": to[0],
+        "chat_id": to[1],
+        "user_id": to[2],
         "text": text,
         "markup": markup,
         "state": outbox_repo.PENDING,
@@ -161,17 +166,6 @@ async def _escalation(
     rows = []
     for account in await user_repo.reach(session, leaders):
         text = t(account.language, "remind.escalation", name=year.full_name, missed=notice.missed)
-        leader = MemberYear(
-            0,
-            account.user_id,
-            "",
-            0,
-            "",
-            False,
-            True,
-            account.channel,
-            account.chat_id,
-            account.language,
-        )
-        rows.append(_row(leader, notice, text, None, now, suffix=f":{account.user_id}"))
+        to = (account.channel, account.chat_id, account.user_id)
+        rows.append(_row(to, notice, text, None, now, suffix=f":{account.user_id}"))
     return rows

@@ -35,6 +35,11 @@ class UnitDTO:
     path: str
 
     @property
+    def parent_path(self) -> str:
+        """'/1/5/9/' -> '/1/5/'"""
+        return self.path[: self.path.rstrip("/").rfind("/") + 1]
+
+    @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, itself included."""
         return [int(p) for p in self.path.strip("/").split("/") if p]

@@ -7,7 +7,6 @@ from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import validation
-from domain.access import Actor
 from domain.errors import DomainError
 from domain.invites import may_invite
 from domain.members import member_of, set_exempt, unit_members
@@ -66,15 +65,9 @@ def _actions(ctx: Ctx, unit: UnitDTO) -> list[Choice]:
         found.append(ctx.choice("menu.invites", f"inv:u:{unit.id}"))
     if may_invite(actor, unit, Role.SECRETARY):
         found.append(ctx.choice("unit.appoint", f"ap:u:{unit.id}"))
-    if unit.parent_id is not None and _sees_parent(actor, unit):
+    if unit.parent_id is not None and actor.sees_path(unit.parent_path):
         found.append(ctx.choice("nav.up", f"u:o:{unit.parent_id}:0"))
     return found
-
-
-def _sees_parent(actor: Actor, unit: UnitDTO) -> bool:
-    parent_path = unit.path[: unit.path.rstrip("/").rfind("/") + 1]
-    probe = UnitDTO(unit.parent_id or 0, None, unit.kind, "", parent_path)
-    return actor.is_admin_of(probe) or actor.leads(probe)
 
 
 async def on_button(ctx: Ctx) -> None:
