@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.schedules import Prefs, last_occurrence, period_key
@@ -61,6 +61,12 @@ async def build(
     await _people(engine, members, cell_ids, first_chat, now)
     await _commitments(engine, members, year, now)
     await _schedules(engine, members, due_at, now)
+    if engine.dialect.name == "postgresql":
+        # A live database has statistics (autovacuum); a freshly loaded one must be analysed,
+        # or the planner guesses and measurements depend on when autovacuum wakes up.
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("ANALYZE"))
     return Province(members, cells, first_chat)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.common import cpu_reference, drop_pg, median_of, print_table, report, scratch_pg
 from bench.dataset import build
 from bot.telegram.outbound import TelegramChannel
 from jobs import planner
@@ -33,16 +32,6 @@ from storage.repos import outbox
 
 TOKEN = "123456789:TEST-token-for-local-server-abcdef"
 MONDAY = datetime(2027, 1, 11, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
-ROWS: list[tuple[str, str, str]] = []
-
-
-def report(name: str, backend: str, value: str) -> None:
-    ROWS.append((name, backend, value))
-    print(f"{name:<58} {backend:<10} {value}", flush=True)
-
-
-def median_of(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 class Server:
@@ -68,24 +57,6 @@ class Server:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait()
-
-
-async def _scratch_pg(url: str) -> str:
-    import asyncpg
-
-    name = f"neuguong_bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-async def _drop_pg(url: str, scratch: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    await conn.execute(f'DROP DATABASE IF EXISTS "{scratch.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await conn.close()
 
 
 async def planner_burst(url: str, backend: str, members: int, cells: int, runs: int) -> None:
@@ -309,26 +280,29 @@ async def main() -> None:
     parser.add_argument("--cells", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--only", choices=["burst"], help="just the planner burst")
     args = parser.parse_args()
+    report("reference: pure-Python loop of 10^7 additions", "cpu", f"{cpu_reference():.2f} s")
     backends: list[tuple[str, str]] = []
     folder = tempfile.mkdtemp()
     backends.append(("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db"))
     pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
     if pg:
-        backends.append(("postgres", await _scratch_pg(pg)))
+        backends.append(("postgres", await scratch_pg(pg)))
     try:
         for backend, url in backends:
             await planner_burst(url, backend, args.members, args.cells, args.runs)
+            if args.only == "burst":
+                continue
             await sender_throughput(url, backend, args.messages, args.runs)
             await rate_limited(url, backend, 500)
             await asyncio.to_thread(peak_memory, url, backend)
-        naive_jobqueue(args.members)
+        if args.only is None:
+            naive_jobqueue(args.members)
     finally:
         if pg:
-            await _drop_pg(pg, backends[-1][1])
-    print("\n| measurement | backend | figure |\n|---|---|---|")
-    for name, backend, value in ROWS:
-        print(f"| {name.strip()} | {backend} | {value} |")
+            await drop_pg(pg, backends[-1][1])
+    print_table()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
   dead-lettered with the reason;
 - 403: the person is marked unreachable, nothing more is tried, their secretaries are told once;
 - 400: dead-lettered with the reason;
-- a timeout after the request went out: state "unknown" (it may have arrived), never resent.
+- a timeout after the request went out: state "unknown" (it may have arrived), never resent;
+- a reminder composed at send time with nothing left to remind: state "obsolete", not sent.
 
 Exactly one sender is active per database: on PostgreSQL it holds an advisory lock (a new
 holder takes over within `lock_retry` seconds of the old one dying); on SQLite only one
@@ -28,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobs.channel import Channel, Outcome, Result
+from jobs.compose import compose
 from jobs.limits import Limiter, Limits
 from jobs.unreachable import mark_unreachable
 from storage.repos import outbox as repo
@@ -76,17 +78,29 @@ class Sender:
         now = self.clock()
         lease = now + timedelta(seconds=self.config.lease_seconds)
         async with self.sessions() as session:
-            rows = await repo.claim(session, self.owner, now, lease, self.config.batch)
+            claimed = await repo.claim(session, self.owner, now, lease, self.config.batch)
             await session.commit()
-        if not rows:
+        if not claimed:
             return 0
+        rows = await self._compose(claimed, now)
         gate = asyncio.Semaphore(self.config.concurrency)
         chats: dict[str, list[OutboxRow]] = {}
         for row in rows:
             chats.setdefault(f"{row.channel}:{row.chat_id}", []).append(row)
         await asyncio.gather(*(self._send_chat(chat, gate) for chat in chats.values()))
         await self.flush()
-        return len(rows)
+        return len(claimed)
+
+    async def _compose(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
+        """Fill in the texts composed at send time; rows with nothing left to say are closed."""
+        async with self.sessions() as session:
+            ready, obsolete = await compose(session, rows, now)
+        for row in obsolete:
+            self._count(repo.OBSOLETE)
+            self._pending.append(
+                {"id": row.id, "state": repo.OBSOLETE, "lease_owner": None, "lease_until": None}
+            )
+        return ready
 
     async def _send_chat(self, rows: list[OutboxRow], gate: asyncio.Semaphore) -> None:
         for row in rows:  # one chat's messages go in order
@@ -100,7 +114,7 @@ class Sender:
             return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
         while True:
             await self.limiter.wait(row.chat_id)
-            result = await channel.deliver(row.chat_id, row.text, row.markup)
+            result = await channel.deliver(row.chat_id, row.text or "", row.markup)
             if result.outcome is not Outcome.RATE_LIMITED:
                 return result
             self._count("rate_limited")

@@ -327,8 +327,13 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    markup: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON)
+    # Either the text itself, or what to compose it from when it is sent (so a reminder that
+    # waited out quiet hours shows the member's items as they are then): the member it is
+    # about and a small payload; the kind names the composer (jobs/compose.py).
+    text: Mapped[str | None] = mapped_column(Text)
+    markup: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
     state: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())

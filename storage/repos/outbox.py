@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import cast
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import OutboxMessage
+from storage.types import sqlite_datetime
 
-PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN = (
+PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN, OBSOLETE = (
     "pending",
     "sending",
     "sent",
     "failed",
     "dead",
     "unknown",
+    "obsolete",  # composed at send time with nothing left to say (see jobs/compose.py)
 )
 
 
@@ -32,23 +46,73 @@ class OutboxRow:
     channel: str
     chat_id: str
     user_id: int | None
-    text: str
+    text: str | None
     markup: list[list[dict[str, str]]] | None
     attempts: int
+    subject_id: int | None = None
+    payload: dict[str, object] | None = None
 
 
 async def add_many(session: AsyncSession, rows: Sequence[dict[str, object]]) -> int:
     """Insert rows; a row whose dedupe key exists already is skipped. Returns how many."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, OutboxMessage.__table__)
-    statement = (
-        insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    )
     conn = await session.connection()
-    result = await conn.execute(statement, [_complete(r) for r in rows])
+    if conn.dialect.name == "postgresql":
+        return await _add_many_postgres(conn, rows)
+    # SQLite: one raw executemany (values converted here as the column types would), and
+    # the rows it inserted counted (a skipped duplicate changes nothing).
+    params = [tuple(_sqlite_value(name, row.get(name)) for name in FIELDS) for row in rows]
+    done = await conn.exec_driver_sql(_SQLITE_INSERT, params)
+    return int(done.rowcount)
+
+
+def _sqlite_value(name: str, value: object) -> object:
+    if name in ("markup", "payload"):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return sqlite_datetime(value)
+    return value
+
+
+_PG_ARRAYS: dict[str, ARRAY[Any]] = {
+    "dedupe_key": ARRAY(String),
+    "kind": ARRAY(String),
+    "channel": ARRAY(String),
+    "chat_id": ARRAY(String),
+    "user_id": ARRAY(Integer),
+    "text": ARRAY(Text),
+    "markup": ARRAY(Text),  # JSON text, cast below
+    "subject_id": ARRAY(Integer),
+    "payload": ARRAY(Text),
+    "state": ARRAY(String),
+    "attempts": ARRAY(Integer),
+    "not_before": ARRAY(DateTime),
+    "created_at": ARRAY(DateTime),
+}
+_PG_INSERT = text(
+    "INSERT INTO outbox (" + ", ".join(_PG_ARRAYS) + ") "
+    "SELECT dedupe_key, kind, channel, chat_id, user_id, text, markup::json, subject_id, "
+    "payload::json, state, attempts, not_before, created_at FROM unnest("
+    + ", ".join(f":{name}" for name in _PG_ARRAYS)
+    + ") AS v("
+    + ", ".join(_PG_ARRAYS)
+    + ") ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+).bindparams(*(bindparam(name, type_=kind) for name, kind in _PG_ARRAYS.items()))
+
+
+async def _add_many_postgres(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> int:
+    """One INSERT ... SELECT FROM unnest(arrays) for the whole batch."""
+    columns: dict[str, list[object]] = {name: [] for name in _PG_ARRAYS}
+    for row in rows:
+        for name in _PG_ARRAYS:
+            value = row.get(name)
+            if name in ("markup", "payload"):
+                value = None if value is None else json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, datetime):
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            columns[name].append(value)
+    result = await conn.execute(_PG_INSERT, columns)
     return len(result.all())
 
 
@@ -60,6 +124,8 @@ FIELDS = (
     "user_id",
     "text",
     "markup",
+    "subject_id",
+    "payload",
     "state",
     "attempts",
     "not_before",
@@ -67,9 +133,10 @@ FIELDS = (
 )
 
 
-def _complete(row: dict[str, object]) -> dict[str, object]:
-    """Every row with the same keys, so one statement serves the whole batch."""
-    return {name: row.get(name) for name in FIELDS}
+_SQLITE_INSERT = (
+    f"INSERT INTO outbox ({', '.join(FIELDS)}) VALUES ({', '.join('?' for _ in FIELDS)}) "
+    "ON CONFLICT (dedupe_key) DO NOTHING"
+)
 
 
 async def claim(
@@ -95,20 +162,23 @@ async def claim(
     rows = await session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
     )
-    return [
-        OutboxRow(
-            r.id,
-            r.dedupe_key,
-            r.kind,
-            r.channel,
-            r.chat_id,
-            r.user_id,
-            r.text,
-            r.markup,
-            r.attempts,
-        )
-        for r in rows
-    ]
+    return [to_row(r) for r in rows]
+
+
+def to_row(r: OutboxMessage) -> OutboxRow:
+    return OutboxRow(
+        r.id,
+        r.dedupe_key,
+        r.kind,
+        r.channel,
+        r.chat_id,
+        r.user_id,
+        r.text,
+        r.markup,
+        r.attempts,
+        r.subject_id,
+        r.payload,
+    )
 
 
 async def finish_many(session: AsyncSession, results: Sequence[dict[str, object]]) -> None:

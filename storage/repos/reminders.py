@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Account, Commitment, CommitmentItem, Member, Unit, User
 from storage.repos import campaigns as campaign_repo
+from storage.sql import among
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,38 @@ class MemberYear:
     items: list[OpenItem] = field(default_factory=list)
 
 
-async def load(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, MemberYear]:
+async def load(
+    session: AsyncSession, member_ids: Sequence[int], texts: bool = True
+) -> dict[int, MemberYear]:
+    """The members and their open items; `texts=False` leaves the item texts empty (the
+    planner's rules do not read them; the message is composed when it is sent)."""
     found = await _members(session, member_ids)
     campaigns = await campaign_repo.open_for_units(session, list(_all_ancestors(found)))
     by_unit = {c.unit_id: c for c in campaigns}
+    nearest: dict[str, CampaignDTO | None] = {}  # a batch has a few hundred distinct units
     for year in found.values():
-        ancestors = [int(p) for p in year.unit_path.strip("/").split("/") if p]
-        year.campaign = next((by_unit[u] for u in reversed(ancestors) if u in by_unit), None)
-    await _commitments(session, found)
+        if year.unit_path not in nearest:
+            ids = reversed(_ancestors(year.unit_path))
+            nearest[year.unit_path] = next((by_unit[u] for u in ids if u in by_unit), None)
+        year.campaign = nearest[year.unit_path]
+    await _commitments(session, found, texts)
     return found
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
 
 
 def _all_ancestors(found: dict[int, MemberYear]) -> set[int]:
     ids: set[int] = set()
-    for year in found.values():
-        ids.update(int(p) for p in year.unit_path.strip("/").split("/") if p)
+    for path in {year.unit_path for year in found.values()}:
+        ids.update(_ancestors(path))
     return ids
 
 
 async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, MemberYear]:
-    rows = await session.execute(
+    conn = await session.connection()  # plain rows: no ORM identity map for a burst
+    rows = await conn.execute(
         select(
             Member.id,
             Member.user_id,
@@ -81,7 +94,7 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
         .join(Unit, Unit.id == Member.unit_id)
         .outerjoin(User, User.id == Member.user_id)
         .outerjoin(Account, Account.user_id == Member.user_id)
-        .where(Member.id.in_(list(member_ids)))
+        .where(among(conn.dialect, Member.id, member_ids))
         .order_by(Member.id, Account.id)
     )
     found: dict[int, MemberYear] = {}
@@ -115,45 +128,46 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
     return found
 
 
-async def _commitments(session: AsyncSession, found: dict[int, MemberYear]) -> None:
-    pairs = {(y.campaign.id, y.member_id) for y in found.values() if y.campaign}
-    if not pairs:
+async def _commitments(session: AsyncSession, found: dict[int, MemberYear], texts: bool) -> None:
+    """Each member's commitment in their open campaign with its open items, in one query."""
+    campaign_ids = {y.campaign.id for y in found.values() if y.campaign}
+    if not campaign_ids:
         return
-    rows = await session.execute(
+    item = CommitmentItem
+    conn = await session.connection()
+    rows = await conn.execute(
         select(
             Commitment.id,
             Commitment.member_id,
             Commitment.campaign_id,
             Commitment.version,
             Commitment.approved_version,
-        ).where(Commitment.member_id.in_([m for _, m in pairs]))
-    )
-    by_commitment: dict[int, MemberYear] = {}
-    for commitment_id, member_id, campaign_id, version, approved in rows:
-        if member_id is None:
-            continue
-        year = found[member_id]
-        if year.campaign is None or year.campaign.id != campaign_id:
-            continue
-        year.commitment_id, year.submitted, year.approved = commitment_id, version > 0, approved > 0
-        by_commitment[commitment_id] = year
-    if not by_commitment:
-        return
-    items = await session.execute(
-        select(
-            CommitmentItem.commitment_id,
-            CommitmentItem.id,
-            CommitmentItem.text,
-            CommitmentItem.deadline,
-            CommitmentItem.progress,
-            CommitmentItem.last_checkin_at,
+            item.id,
+            item.text if texts else literal(""),
+            item.deadline,
+            item.progress,
+            item.last_checkin_at,
+        )
+        .outerjoin(
+            item,
+            and_(
+                item.commitment_id == Commitment.id,
+                item.deleted_at.is_(None),
+                item.kind != "pledge",
+            ),
         )
         .where(
-            CommitmentItem.commitment_id.in_(list(by_commitment)),
-            CommitmentItem.deleted_at.is_(None),
-            CommitmentItem.kind != "pledge",
+            among(conn.dialect, Commitment.member_id, found),
+            Commitment.campaign_id.in_(list(campaign_ids)),
         )
-        .order_by(CommitmentItem.commitment_id, CommitmentItem.position)
+        .order_by(Commitment.id, item.position)
     )
-    for commitment_id, item_id, text, deadline, progress, last in items:
-        by_commitment[commitment_id].items.append(OpenItem(item_id, text, deadline, progress, last))
+    for commitment_id, member_id, campaign_id, version, approved, *rest in rows:
+        year = found.get(member_id) if member_id is not None else None
+        if year is None or year.campaign is None or year.campaign.id != campaign_id:
+            continue
+        if year.commitment_id != commitment_id:
+            year.commitment_id, year.submitted = commitment_id, version > 0
+            year.approved = approved > 0
+        if rest[0] is not None:
+            year.items.append(OpenItem(*rest))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import cast
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Boolean, DateTime, Integer, String, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Schedule
+from storage.types import sqlite_datetime
 
 
 @dataclass(frozen=True)
@@ -139,20 +141,61 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Sc
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return [ScheduleDTO(**dict(row._mapping)) for row in await session.execute(query)]
+    conn = await session.connection()  # plain rows: no ORM identity map for a burst
+    return [ScheduleDTO(**row._asdict()) for row in await conn.execute(query)]
 
 
 async def save_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    """What the planner decided, one executemany: each dict has member_id and every column
-    in PLANNED (the same keys for all rows, so the statement is compiled once)."""
+    """What the planner decided: each dict has member_id and every column in PLANNED.
+
+    PostgreSQL: one UPDATE ... FROM unnest(arrays) for the whole batch. SQLite: one raw
+    executemany, the values converted here as the column types would."""
     if not rows:
         return
-    table = cast(Table, Schedule.__table__)
-    statement = (
-        update(table)
-        .where(table.c.member_id == bindparam("m_id"))
-        .values({name: bindparam(f"v_{name}") for name in PLANNED})
-    )
-    params = [{"m_id": r["member_id"], **{f"v_{n}": r[n] for n in PLANNED}} for r in rows]
     conn = await session.connection()
-    await conn.execute(statement, params)
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_UNNEST_UPDATE, _columns(rows))
+        return
+    params = [
+        tuple(
+            sqlite_datetime(v) if isinstance(v, datetime) else v
+            for v in (*(r[n] for n in PLANNED), r["member_id"])
+        )
+        for r in rows
+    ]
+    await conn.exec_driver_sql(_SQLITE_UPDATE, params)
+
+
+_SQLITE_UPDATE = (
+    f"UPDATE schedules SET {', '.join(f'{n} = ?' for n in PLANNED)} WHERE member_id = ?"
+)
+_ARRAYS: dict[str, ARRAY[Any]] = {
+    "member_id": ARRAY(Integer),
+    "next_due_at": ARRAY(DateTime),
+    "period": ARRAY(String),
+    "period_started_at": ARRAY(DateTime),
+    "missed": ARRAY(Integer),
+    "escalated": ARRAY(Boolean),
+    "snoozed_until": ARRAY(DateTime),
+}
+_UNNEST_UPDATE = text(
+    "UPDATE schedules AS s SET "
+    + ", ".join(f"{name} = v.{name}" for name in PLANNED)
+    + " FROM unnest("
+    + ", ".join(f":{name}" for name in _ARRAYS)
+    + ") AS v("
+    + ", ".join(_ARRAYS)
+    + ") WHERE s.member_id = v.member_id"
+).bindparams(*(bindparam(name, type_=kind) for name, kind in _ARRAYS.items()))
+
+
+def _columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
+    """Row dicts as one list per column; times as naive UTC, as the columns store them."""
+    columns: dict[str, list[object]] = {name: [] for name in _ARRAYS}
+    for row in rows:
+        for name in _ARRAYS:
+            value = row[name]
+            if isinstance(value, datetime):
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            columns[name].append(value)
+    return columns

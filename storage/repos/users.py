@@ -142,3 +142,11 @@ async def reach(session: AsyncSession, user_ids: Sequence[int]) -> list[AccountD
         .order_by(Account.user_id, Account.id)
     )
     return [_account(a, lang) for a, lang in rows]
+
+
+async def languages(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
+    """Each user's language now (a message composed at send time follows a change)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.language).where(User.id.in_(set(user_ids))))
+    return {user_id: language or "vi" for user_id, language in rows}

@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import campaigns, commitments
 from domain.members import identify
 from jobs import planner
+from jobs.compose import compose
 from storage.dto import Role
-from storage.models import Member, OutboxMessage, Schedule
+from storage.models import CommitmentItem, Member, OutboxMessage, Schedule
+from storage.repos import outbox
+from storage.repos.outbox import OutboxRow
 from tests.e2e.conftest import CELL, START, THEME, seed_commitment
 from tests.e2e.helpers import enrol
 
@@ -59,8 +62,11 @@ async def test_registration_reminders_until_submitted(sessions: Sessions) -> Non
     assert {r.not_before for r in rows if r.dedupe_key.endswith("2027-02-19")} == {
         at(date(2027, 2, 19))
     }
-    assert rows[0].text.startswith("📝 Kính gửi đồng chí")
-    assert rows[0].markup == [[{"text": "📝 Đăng ký ngay", "data": "cm:open"}]]
+    async with sessions() as s:
+        ready, obsolete = await compose(s, [outbox.to_row(rows[0])], START)
+    assert not obsolete
+    assert ready[0].text is not None and ready[0].text.startswith("📝 Kính gửi đồng chí")
+    assert ready[0].markup == [[{"text": "📝 Đăng ký ngay", "data": "cm:open"}]]
 
 
 async def test_submitted_members_get_no_registration_reminder(sessions: Sessions) -> None:
@@ -126,3 +132,36 @@ async def test_idle_tick_does_nothing(sessions: Sessions) -> None:
     first = await planner.tick(sessions, at(date(2027, 1, 11)))
     second = await planner.tick(sessions, at(date(2027, 1, 11), 8, 1))
     assert (first.members, second.members, second.queued) == (2, 0, 0)
+
+
+async def composed(sessions: Sessions, kind: str) -> tuple[list[OutboxRow], list[OutboxRow]]:
+    async with sessions() as s:
+        rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))).all()
+        return await compose(s, [outbox.to_row(r) for r in rows], START)
+
+
+async def test_reminders_are_composed_when_sent(sessions: Sessions) -> None:
+    """A reminder waiting out quiet hours shows the items as they are when it goes, and is
+    not sent at all once nothing is left to remind."""
+    await setup(sessions, date(2027, 1, 9))
+    ids = await seed_commitment(sessions, 51, 2)
+    await seed_approve(sessions)
+    monday = date(2027, 1, 11)
+    await planner.tick(sessions, at(monday, 9))  # baseline
+    await planner.tick(sessions, at(monday + timedelta(weeks=1), 22))  # quiet: waits to 07:00
+    async with sessions() as s:
+        waiting = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "checkin"))
+        assert waiting is not None and waiting.text is None
+        assert waiting.not_before == at(monday + timedelta(days=8), 7)
+        await s.execute(
+            update(CommitmentItem).where(CommitmentItem.id == ids[0]).values(progress=100)
+        )
+        await s.commit()
+    ready, _ = await composed(sessions, "checkin")
+    assert ready[0].text is not None and "số 1" not in ready[0].text and "số 2" in ready[0].text
+    assert [row[0]["data"] for row in ready[0].markup or []] == [f"k:i:{ids[1]}", "r:sn:1"]
+    async with sessions() as s:
+        await s.execute(update(CommitmentItem).values(progress=100))
+        await s.commit()
+    ready, obsolete = await composed(sessions, "checkin")
+    assert (ready, len(obsolete)) == ([], 1)
