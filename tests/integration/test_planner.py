@@ -65,7 +65,8 @@ async def test_registration_reminders_until_submitted(sessions: Sessions) -> Non
     async with sessions() as s:
         ready, obsolete = await compose(s, [outbox.to_row(rows[0])], START)
     assert not obsolete
-    assert ready[0].text is not None and ready[0].text.startswith("📝 Kính gửi đồng chí")
+    assert ready[0].text is not None
+    assert ready[0].text.startswith("📝 Kính gửi đồng chí")
     assert ready[0].markup == [[{"text": "📝 Đăng ký ngay", "data": "cm:open"}]]
 
 
@@ -151,14 +152,17 @@ async def test_reminders_are_composed_when_sent(sessions: Sessions) -> None:
     await planner.tick(sessions, at(monday + timedelta(weeks=1), 22))  # quiet: waits to 07:00
     async with sessions() as s:
         waiting = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "checkin"))
-        assert waiting is not None and waiting.text is None
+        assert waiting is not None
+        assert waiting.text is None
         assert waiting.not_before == at(monday + timedelta(days=8), 7)
         await s.execute(
             update(CommitmentItem).where(CommitmentItem.id == ids[0]).values(progress=100)
         )
         await s.commit()
     ready, _ = await composed(sessions, "checkin")
-    assert ready[0].text is not None and "số 1" not in ready[0].text and "số 2" in ready[0].text
+    assert ready[0].text is not None
+    assert "số 1" not in ready[0].text
+    assert "số 2" in ready[0].text
     assert [row[0]["data"] for row in ready[0].markup or []] == [f"k:i:{ids[1]}", "r:sn:1"]
     async with sessions() as s:
         await s.execute(update(CommitmentItem).values(progress=100))
