@@ -70,7 +70,10 @@ class Background:
         self.channel = TelegramChannel(s.token(), s.telegram_api_base_url)
         limits = Limits(s.rate_per_second, s.rate_per_chat_seconds, s.rate_group_per_minute)
         config = sender.SenderConfig(
-            batch=s.sender_batch, limits=limits, lease_seconds=s.sender_lease_seconds
+            batch=s.sender_batch,
+            limits=limits,
+            lease_seconds=s.sender_lease_seconds,
+            timezone=s.timezone,
         )
         self.sender = sender.Sender(
             self.sessions, {self.channel.name: self.channel}, self.clock, config
@@ -81,7 +84,10 @@ class Background:
         """The planner tick; an error is logged and the next tick tries again."""
         try:
             done = await planner.tick(
-                self.sessions, self.clock(), escalate_after=self.settings.escalate_after
+                self.sessions,
+                self.clock(),
+                escalate_after=self.settings.escalate_after,
+                reports=self.settings.report_time(),
             )
             if done.members:
                 log.info("planned %s members, queued %s messages", done.members, done.queued)

@@ -379,7 +379,10 @@ def jobs_tick(
         try:
             await upgrade(engine)
             done = await planner.tick(
-                make_sessionmaker(engine), moment, escalate_after=settings.escalate_after
+                make_sessionmaker(engine),
+                moment,
+                escalate_after=settings.escalate_after,
+                reports=settings.report_time(),
             )
         finally:
             await engine.dispose()

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from jobs.digests import ReportTime
+
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LANGUAGES = ("vi", "en")
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     rate_per_chat_seconds: float = Field(default=1.0, ge=0, alias="NEUGUONG_RATE_PER_CHAT_SECONDS")
     rate_group_per_minute: int = Field(default=20, ge=0, alias="NEUGUONG_RATE_GROUP_PER_MINUTE")
     escalate_after: int = Field(default=2, ge=1, le=52, alias="NEUGUONG_ESCALATE_AFTER")
+    digest_enabled: bool = Field(default=True, alias="NEUGUONG_DIGEST_ENABLED")
+    digest_weekday: int = Field(default=0, ge=0, le=6, alias="NEUGUONG_DIGEST_WEEKDAY")
+    digest_time: str = Field(default="07:30", alias="NEUGUONG_DIGEST_TIME")
     planner_seconds: float = Field(default=30.0, gt=0, alias="NEUGUONG_PLANNER_SECONDS")
     sender_batch: int = Field(default=100, ge=1, le=5000, alias="NEUGUONG_SENDER_BATCH")
     sender_lease_seconds: float = Field(
@@ -109,6 +114,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("digest_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError("a time of day like 07:30")
+        return value
+
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
@@ -119,6 +132,13 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def report_time(self) -> ReportTime | None:
+        """When the weekly reports go out (day and time in NEUGUONG_TIMEZONE); None: never."""
+        if not self.digest_enabled:
+            return None
+        hours, _, minutes = self.digest_time.partition(":")
+        return ReportTime(self.zone, self.digest_weekday, int(hours) * 60 + int(minutes))
 
     def webhook(self) -> tuple[str, str]:
         """The public URL and secret for webhook mode; both must be set."""

@@ -26,7 +26,18 @@ class Result:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message's text as its caption: a chart or a spreadsheet."""
+
+    kind: str  # "photo" or "document"
+    filename: str
+    data: bytes
+
+
 class Channel(Protocol):
     name: str
 
-    async def deliver(self, chat_id: str, text: str, markup: Markup | None) -> Result: ...
+    async def deliver(
+        self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None = None
+    ) -> Result: ...

@@ -11,40 +11,114 @@ A row with its text already set (notices written by handlers) is sent as it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.channel import Markup
+from domain.digest import UnitDigest, laggards, week_starting
+from domain.reports import build
+from jobs.channel import Attachment, Markup
+from jobs.report_files import chart_png, digest_xlsx
+from jobs.report_text import digest_text
 from locales.catalog import Raw, t
 from storage.repos import reminders as reminder_repo
+from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
 from storage.repos.outbox import OutboxRow
 from storage.repos.reminders import MemberYear, OpenItem
 
 Message = tuple[str, Markup | None]
 Compose = Callable[[OutboxRow, MemberYear, str], Message | None]
+REPORTS = ("digest", "digest_chart", "digest_xlsx")
+
+
+@dataclass
+class Composition:
+    ready: list[OutboxRow] = field(default_factory=list)  # texts filled in, in claim order
+    obsolete: list[OutboxRow] = field(default_factory=list)  # nothing left to say
+    attachments: dict[int, Attachment] = field(default_factory=dict)  # by row id
 
 
 async def compose(
-    session: AsyncSession, rows: Sequence[OutboxRow], now: datetime
-) -> tuple[list[OutboxRow], list[OutboxRow]]:
-    """The rows ready to send (texts filled in) and the rows with nothing left to say."""
+    session: AsyncSession, rows: Sequence[OutboxRow], now: datetime, zone: ZoneInfo
+) -> Composition:
+    """Fill in the rows written without text; rows with text are sent as they are."""
     todo = [r for r in rows if r.text is None]
+    result = Composition()
     if not todo:
-        return list(rows), []
-    years = await reminder_repo.load(session, sorted({r.subject_id for r in todo if r.subject_id}))
+        result.ready = list(rows)
+        return result
     languages = await user_repo.languages(session, [r.user_id for r in todo if r.user_id])
-    ready, obsolete = [], []
+    about = [r for r in todo if r.kind not in REPORTS]
+    years = await reminder_repo.load(session, sorted({r.subject_id for r in about if r.subject_id}))
+    reports = await _reports(session, [r for r in todo if r.kind in REPORTS], now, zone)
     for row in rows:
-        message = _one(row, years, languages) if row.text is None else (row.text, row.markup)
-        if message is None:
-            obsolete.append(row)
+        if row.text is not None:
+            result.ready.append(row)
+            continue
+        lang = languages.get(row.user_id or 0, "vi")
+        if row.kind in REPORTS:
+            report = reports.get((row.subject_id or 0, _week_of(row)))
+            message = _report(row, report, lang, now, result) if report else None
         else:
-            ready.append(replace(row, text=message[0], markup=message[1]))
-    return ready, obsolete
+            message = _one(row, years, languages)
+        if message is None:
+            result.obsolete.append(row)
+        else:
+            result.ready.append(replace(row, text=message[0], markup=message[1]))
+    return result
+
+
+def _week_of(row: OutboxRow) -> str:
+    value = (row.payload or {}).get("week")
+    return value if isinstance(value, str) else ""
+
+
+async def _reports(
+    session: AsyncSession, rows: list[OutboxRow], now: datetime, zone: ZoneInfo
+) -> dict[tuple[int, str], UnitDigest]:
+    """Each unit's report once per batch, however many leaders and parts it goes to."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(_week_of(row), set()).add(row.subject_id or 0)
+    built: dict[tuple[int, str], UnitDigest] = {}
+    for monday, unit_ids in wanted.items():
+        try:
+            week = week_starting(date.fromisoformat(monday), zone)
+        except ValueError:
+            continue
+        units = list((await unit_repo.many(session, sorted(unit_ids))).values())
+        for report in await build(session, units, now, week):
+            built[(report.unit_id, monday)] = report
+    return built
+
+
+def _report(
+    row: OutboxRow, report: UnitDigest, lang: str, now: datetime, result: Composition
+) -> Message:
+    unit, week = report.unit_name, report.week
+    if row.kind == "digest_chart":
+        key = "digest.chart_caption_rollup" if report.rollup else "digest.chart_caption"
+        result.attachments[row.id] = Attachment("photo", "bieu-do.png", chart_png(lang, report))
+        return t(lang, key, unit=unit), None
+    if row.kind == "digest_xlsx":
+        today = now.astimezone(week.start.tzinfo).date()
+        name = f"bao-cao-tuan-{week.key}-{report.unit_id}.xlsx"
+        result.attachments[row.id] = Attachment("document", name, digest_xlsx(lang, report, today))
+        return t(lang, "digest.xlsx_caption", week=week.number, unit=unit), None
+    return digest_text(lang, report), digest_buttons(lang, report, now)
+
+
+def digest_buttons(lang: str, report: UnitDigest, now: datetime) -> Markup:
+    rows = []
+    behind = len(laggards(report.members, now)) if not report.rollup else 0
+    if behind:
+        rows.append([_button(t(lang, "digest.nudge_all", n=behind), f"dg:na:{report.unit_id}")])
+    rows.append([_button(t(lang, "digest.members"), f"dg:m:{report.unit_id}:0")])
+    return rows
 
 
 def _one(row: OutboxRow, years: dict[int, MemberYear], languages: dict[int, str]) -> Message | None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import reminders
 from domain.members import leaders_along
+from jobs import digests
 from storage.repos import outbox as outbox_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import schedules as schedule_repo
@@ -36,6 +37,7 @@ async def tick(
     now: datetime,
     batch: int = BATCH,
     escalate_after: int = 2,
+    reports: digests.ReportTime | None = None,
 ) -> TickResult:
     """Plan everything due at `now`, a batch per transaction.
 
@@ -47,6 +49,8 @@ async def tick(
     await asyncio.gather(
         *(_work(sessions, now, batch, escalate_after, result) for _ in range(workers))
     )
+    if reports is not None:
+        result.queued += await digests.plan(sessions, now, reports)
     return result
 
 

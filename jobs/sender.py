@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from jobs.channel import Channel, Outcome, Result
+from jobs.channel import Attachment, Channel, Outcome, Result
 from jobs.compose import compose
 from jobs.limits import Limiter, Limits
 from jobs.unreachable import mark_unreachable
@@ -51,6 +52,7 @@ class SenderConfig:
     idle_seconds: float = 0.5
     lock_retry: float = 10.0
     flush_every: int = 20
+    timezone: str = "Asia/Ho_Chi_Minh"  # the organisation's: reports are by its weeks
     limits: Limits = field(default_factory=Limits)
 
 
@@ -72,6 +74,7 @@ class Sender:
         self._pending: list[dict[str, object]] = []
         self._blocked: list[int] = []
         self._flush_lock = asyncio.Lock()
+        self._attachments: dict[int, Attachment] = {}  # files composed for the rows in hand
 
     async def run_once(self) -> int:
         """Send one batch; returns how many rows were taken."""
@@ -94,13 +97,14 @@ class Sender:
     async def _compose(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
         """Fill in the texts composed at send time; rows with nothing left to say are closed."""
         async with self.sessions() as session:
-            ready, obsolete = await compose(session, rows, now)
-        for row in obsolete:
+            done = await compose(session, rows, now, ZoneInfo(self.config.timezone))
+        self._attachments.update(done.attachments)
+        for row in done.obsolete:
             self._count(repo.OBSOLETE)
             self._pending.append(
                 {"id": row.id, "state": repo.OBSOLETE, "lease_owner": None, "lease_until": None}
             )
-        return ready
+        return done.ready
 
     async def _send_chat(self, rows: list[OutboxRow], gate: asyncio.Semaphore) -> None:
         for row in rows:  # one chat's messages go in order
@@ -114,7 +118,8 @@ class Sender:
             return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
         while True:
             await self.limiter.wait(row.chat_id)
-            result = await channel.deliver(row.chat_id, row.text or "", row.markup)
+            attachment = self._attachments.get(row.id)
+            result = await channel.deliver(row.chat_id, row.text or "", row.markup, attachment)
             if result.outcome is not Outcome.RATE_LIMITED:
                 return result
             self._count("rate_limited")
@@ -122,6 +127,7 @@ class Sender:
 
     async def _record(self, row: OutboxRow, result: Result) -> None:
         now = self.clock()
+        self._attachments.pop(row.id, None)
         self._count(result.outcome.value)
         done: dict[str, object] = {"id": row.id, "lease_owner": None, "lease_until": None}
         if result.outcome is Outcome.SENT:

@@ -343,3 +343,15 @@ class OutboxMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobRun(Base):
+    """A periodic job done for a period (e.g. the weekly reports of 2026-W47): the planner's
+    tick asks here first, so an idle tick stays one indexed lookup."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    items: Mapped[int] = mapped_column(Integer, default=0)

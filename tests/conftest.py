@@ -85,6 +85,9 @@ def test_settings(api: FakeBotAPI, db_url: str, **extra: object) -> Settings:
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_URL": db_url,
         "ADMIN_TELEGRAM_IDS": str(ROOT_ADMIN),
+        # Weekly reports only where a test asks: most tests run on the real clock, and on a
+        # Monday morning the start-up tick would send every secretary a report.
+        "NEUGUONG_DIGEST_ENABLED": "false",
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

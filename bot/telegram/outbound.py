@@ -1,4 +1,5 @@
-"""The Telegram side of the outbox: one sendMessage per row, the answer mapped to an Outcome.
+"""The Telegram side of the outbox: one sendMessage (or sendPhoto, sendDocument) per row, the
+answer mapped to an Outcome.
 
 A plain httpx client (python-telegram-bot's Bot adds nothing here but overhead), sharing the
 configured base URL. A connect error means nothing was sent (retry); a read timeout means the
@@ -11,37 +12,28 @@ import json
 
 import httpx
 
-from jobs.channel import Markup, Outcome, Result
+from jobs.channel import Attachment, Markup, Outcome, Result
 
 CHANNEL = "telegram"
+CAPTION_MAX = 1024
 
 
 class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, token: str, base_url: str, timeout: float = 10.0) -> None:
-        self._url = f"{base_url.rstrip('/')}{token}/sendMessage"
+        self._base = f"{base_url.rstrip('/')}{token}/"
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0), limits=limits)
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def deliver(self, chat_id: str, text: str, markup: Markup | None) -> Result:
-        body: dict[str, object] = {
-            "chat_id": chat_id,
-            "text": text,
-            "parse_mode": "HTML",
-            "link_preview_options": {"is_disabled": True},
-        }
-        if markup:
-            body["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": b["text"], "callback_data": b["data"]} for b in row] for row in markup
-                ]
-            }
+    async def deliver(
+        self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None = None
+    ) -> Result:
         try:
-            response = await self._client.post(self._url, json=body)
+            response = await self._post(chat_id, text, markup, attachment)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             return Result(Outcome.RETRY, reason=f"network: {type(error).__name__}")
         except httpx.TimeoutException as error:
@@ -49,6 +41,39 @@ class TelegramChannel:
         except httpx.HTTPError as error:
             return Result(Outcome.UNKNOWN, reason=f"broken answer: {type(error).__name__}")
         return _result(response)
+
+    async def _post(
+        self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None
+    ) -> httpx.Response:
+        keyboard = _keyboard(markup)
+        if attachment is None:
+            body: dict[str, object] = {
+                "chat_id": chat_id,
+                "text": text,
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": True},
+            }
+            if keyboard:
+                body["reply_markup"] = keyboard
+            return await self._client.post(self._base + "sendMessage", json=body)
+        method, field = (
+            ("sendPhoto", "photo") if attachment.kind == "photo" else ("sendDocument", "document")
+        )
+        form = {"chat_id": chat_id, "caption": text[:CAPTION_MAX], "parse_mode": "HTML"}
+        if keyboard:
+            form["reply_markup"] = json.dumps(keyboard)
+        files = {field: (attachment.filename, attachment.data)}
+        return await self._client.post(self._base + method, data=form, files=files)
+
+
+def _keyboard(markup: Markup | None) -> dict[str, object] | None:
+    if not markup:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": b["text"], "callback_data": b["data"]} for b in row] for row in markup
+        ]
+    }
 
 
 def _result(response: httpx.Response) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import UnitDTO, UnitKind, UnitSummary
@@ -112,3 +112,12 @@ async def member_counts(session: AsyncSession, unit_ids: Sequence[int]) -> dict[
         .group_by(Member.unit_id)
     )
     return {u: int(n) for u, n in rows}
+
+
+async def subtrees(session: AsyncSession, roots: Sequence[UnitDTO]) -> list[UnitDTO]:
+    """Every unit under any of these roots (the roots included), ordered by path."""
+    if not roots:
+        return []
+    tops = [r for r in roots if not any(r.path.startswith(o.path) and r != o for o in roots)]
+    query = select(Unit).where(or_(*(Unit.path.startswith(r.path, autoescape=True) for r in tops)))
+    return [to_dto(r) for r in await session.scalars(query.order_by(Unit.path))]

@@ -150,3 +150,26 @@ async def languages(session: AsyncSession, user_ids: Sequence[int]) -> dict[int,
         return {}
     rows = await session.execute(select(User.id, User.language).where(User.id.in_(set(user_ids))))
     return {user_id: language or "vi" for user_id, language in rows}
+
+
+async def leaders_everywhere(session: AsyncSession) -> list[tuple[int, AccountDTO]]:
+    """(unit id, chat account) of every secretary and deputy the bot can reach."""
+    rows = await session.execute(
+        select(RoleGrant.unit_id, Account, User.language)
+        .join(Account, Account.user_id == RoleGrant.user_id)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(
+            RoleGrant.role.in_([Role.SECRETARY, Role.DEPUTY]),
+            RoleGrant.unit_id.is_not(None),
+            Account.chat_id.is_not(None),
+            Account.unreachable_at.is_(None),
+        )
+        .order_by(RoleGrant.unit_id, RoleGrant.user_id, Account.id)
+    )
+    seen: set[tuple[int, int]] = set()
+    found = []
+    for unit_id, account, language in rows:
+        if unit_id is not None and (unit_id, account.user_id) not in seen:
+            seen.add((unit_id, account.user_id))
+            found.append((unit_id, _account(account, language)))
+    return found

@@ -24,6 +24,7 @@ def clean_env(**values: str) -> dict[str, str]:
     """The caller's environment without any of our settings, plus `values`."""
     ours = ("TELEGRAM_", "DATABASE_URL", "ADMIN_TELEGRAM_IDS", "NEUGUONG_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env["NEUGUONG_DIGEST_ENABLED"] = "false"  # real clock: no Monday-morning surprises
     env.update(values)
     return env
 

@@ -299,6 +299,32 @@ class FakeBotAPI:
         self.journal.append((chat_id, "bot", event))
         return message
 
+    async def m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._file_message("sendPhoto", "photo", params)
+
+    async def m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._file_message("sendDocument", "document", params)
+
+    def _file_message(self, method: str, field_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo or document upload: the event's text is the caption; the bytes are kept in
+        params["data"] and the name in params["file_name"] for the test to open."""
+        chat_id = int(params["chat_id"])
+        upload = params.get(field_name)
+        if upload is None or isinstance(upload, str):
+            raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
+        data = upload.file.read()
+        kept = {**params, field_name: None, "data": data, "file_name": upload.filename}
+        markup = params.get("reply_markup")
+        caption = params.get("caption", "")
+        message = self._message(chat_id, caption, markup)
+        message.pop("text")
+        message["caption"] = caption
+        event = Event("send", chat_id, message["message_id"], caption, markup, method, kept)
+        self.events.setdefault(chat_id, []).append(event)
+        self.messages[(chat_id, message["message_id"])] = event
+        self.journal.append((chat_id, "bot", event))
+        return message
+
     async def m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         if (chat_id, message_id) not in self.messages:

@@ -63,7 +63,8 @@ async def test_registration_reminders_until_submitted(sessions: Sessions) -> Non
         at(date(2027, 2, 19))
     }
     async with sessions() as s:
-        ready, obsolete = await compose(s, [outbox.to_row(rows[0])], START)
+        done = await compose(s, [outbox.to_row(rows[0])], START, HANOI)
+    ready, obsolete = done.ready, done.obsolete
     assert not obsolete
     assert ready[0].text is not None
     assert ready[0].text.startswith("📝 Kính gửi đồng chí")
@@ -138,7 +139,8 @@ async def test_idle_tick_does_nothing(sessions: Sessions) -> None:
 async def composed(sessions: Sessions, kind: str) -> tuple[list[OutboxRow], list[OutboxRow]]:
     async with sessions() as s:
         rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))).all()
-        return await compose(s, [outbox.to_row(r) for r in rows], START)
+        done = await compose(s, [outbox.to_row(r) for r in rows], START, HANOI)
+        return done.ready, done.obsolete
 
 
 async def test_reminders_are_composed_when_sent(sessions: Sessions) -> None:

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, po_path
 from domain.commitments import ACTIONS
 from domain.schedules import CADENCES
+from jobs.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,7 @@ def dynamic_keys() -> set[str]:
         | {f"campaign.status_{s}" for s in ("open", "closed")}
         | {f"cadence.{c}" for c in CADENCES}
         | {f"weekday.{d}" for d in range(7)}
+        | {f"xlsx.col_{c}" for c in (*MEMBER_COLUMNS, *ITEM_COLUMNS, *UNIT_COLUMNS)}
     )
 
 
