@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jobs.channel import Attachment
+
 CALLBACK_MAX_BYTES = 64
 
 
@@ -28,6 +30,7 @@ class Screen:
     menu: tuple[tuple[str, ...], ...] | None = None  # reply keyboard labels, home menu
     remove_menu: bool = False
     edit: bool = False  # replace the message whose button was pressed
+    attachment: Attachment | None = None  # a chart or a spreadsheet; the text is its caption
 
 
 @dataclass(frozen=True)

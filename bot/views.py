@@ -36,6 +36,8 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
         rows.append((ctx.t("menu.commitment"), ctx.t("menu.checkin")))
         rows.append((ctx.t("menu.progress"), ctx.t("menu.reminders")))
         rows.append((ctx.t("menu.profile"), ctx.t("menu.help")))
+    if actor.is_leader:
+        rows.append((ctx.t("menu.unit_report"), ctx.t("menu.members")))
     if actor.is_leader or actor.is_admin:
         rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
     if actor.is_admin:

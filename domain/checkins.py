@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor
-from domain.commitments import Sheet, owned_item, sheet
-from domain.errors import DomainError
+from domain.commitments import Sheet, owned_item, reviewable, sheet
+from domain.errors import DomainError, NotFound
 from storage.dto import CheckInDTO, ItemDTO, ItemKind, Progress
 from storage.repos import checkins as repo
 from storage.repos import commitments as commitment_repo
@@ -69,25 +69,72 @@ async def record(
 ) -> Recorded:
     """Save a check-in (or correct one made in the last 24 hours) and update the item."""
     commitment, item = await owned_item(session, actor, item_id)
-    if item.kind is ItemKind.PLEDGE or commitment.approved_version == 0:
+    if correcting is not None:
+        _valid(commitment.approved_version, item, report)
+        note = check_note(report.note) if report.note else None
+        checkin = await _correct(session, actor, item, correcting, report, note, now)
+        return await _apply(session, checkin, item, report, True)
+    return await _save(
+        session, actor, commitment.id, commitment.approved_version, item, report, now
+    )
+
+
+async def record_for(
+    session: AsyncSession, actor: Actor, item_id: int, report: Report, now: datetime
+) -> tuple[Recorded, Sheet]:
+    """A secretary records a report for a member of their unit who has no smartphone; it is
+    kept as recorded by the secretary and shown so everywhere."""
+    item = await commitment_repo.item(session, item_id)
+    if item is None or item.deleted:
+        raise DomainError("item.gone")
+    found = await reviewable(session, actor, item.commitment_id)
+    member_id = found.commitment.member_id
+    if member_id is None:
+        raise NotFound()
+    if actor.member is not None and actor.member.id == member_id:
+        raise DomainError("proxy.own")
+    commitment = found.commitment
+    return await _save(
+        session, actor, commitment.id, commitment.approved_version, item, report, now
+    ), found
+
+
+def _valid(approved_version: int, item: ItemDTO, report: Report) -> None:
+    if item.kind is ItemKind.PLEDGE or approved_version == 0:
         raise DomainError("checkin.not_approved")
     if not 0 <= report.progress <= 100:
         raise DomainError("checkin.progress_range", got=report.progress)
+
+
+async def _save(
+    session: AsyncSession,
+    actor: Actor,
+    commitment_id: int,
+    approved_version: int,
+    item: ItemDTO,
+    report: Report,
+    now: datetime,
+) -> Recorded:
+    _valid(approved_version, item, report)
     note = check_note(report.note) if report.note else None
-    if correcting is not None:
-        checkin = await _correct(session, actor, item, correcting, report, note, now)
-    else:
-        checkin = await repo.add(
-            session,
-            item.id,
-            commitment.id,
-            actor.user_id,
-            report.progress,
-            report.status,
-            note,
-            report.evidence,
-            now,
-        )
+    checkin = await repo.add(
+        session,
+        item.id,
+        commitment_id,
+        actor.user_id,
+        report.progress,
+        report.status,
+        note,
+        report.evidence,
+        now,
+    )
+    return await _apply(session, checkin, item, report, False)
+
+
+async def _apply(
+    session: AsyncSession, checkin: CheckInDTO, item: ItemDTO, report: Report, corrected: bool
+) -> Recorded:
+    """The item shows its latest report."""
     latest = await repo.latest_for_item(session, item.id)
     if latest is not None and latest.id == checkin.id:
         await commitment_repo.change_item(
@@ -99,7 +146,7 @@ async def record(
         )
     updated = await commitment_repo.item(session, item.id)
     assert updated is not None
-    return Recorded(checkin, updated, correcting is not None)
+    return Recorded(checkin, updated, corrected)
 
 
 async def _correct(

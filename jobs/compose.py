@@ -140,16 +140,39 @@ def _checkin(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
     if not (year.approved and open_items) or year.exempt:
         return None
     numbers = {item.id: n for n, item in enumerate(year.items, 1)}
-    lines = "\n".join(
-        t(lang, "remind.item_line", n=numbers[i.id], text=i.text, progress=i.progress)
-        for i in open_items
-    )
-    text = t(lang, "remind.checkin", name=year.full_name, items=Raw(lines))
+    text = t(lang, "remind.checkin", name=year.full_name, items=Raw(_item_lines(year, lang)))
     markup = [
         [_button(f"📈 {numbers[i.id]}. {_short(i.text)}", f"k:i:{i.id}")] for i in open_items[:8]
     ]
     markup.append(_snooze_row(lang))
     return text, markup
+
+
+def _nudge(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
+    """The secretary's nudge: register, or report — whichever is still missing when sent."""
+    if year.exempt:
+        return None
+    campaign = year.campaign
+    if campaign is not None and not year.submitted:
+        deadline = campaign.deadline.strftime("%d/%m/%Y")
+        text = t(
+            lang, "nudge.registration", name=year.full_name, year=campaign.year, deadline=deadline
+        )
+        return text, [[_button(t(lang, "remind.register_now"), "cm:open")]]
+    found = _checkin(row, year, lang)
+    if found is None:
+        return None
+    lines = _item_lines(year, lang)
+    return t(lang, "nudge.checkin", name=year.full_name, items=Raw(lines)), found[1]
+
+
+def _item_lines(year: MemberYear, lang: str) -> str:
+    numbers = {item.id: n for n, item in enumerate(year.items, 1)}
+    return "\n".join(
+        t(lang, "remind.item_line", n=numbers[i.id], text=i.text, progress=i.progress)
+        for i in year.items
+        if i.progress < 100
+    )
 
 
 def _registration(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
@@ -213,4 +236,5 @@ COMPOSERS: dict[str, Compose] = {
     "registration": _registration,
     "deadline": _deadline,
     "escalation": _escalation,
+    "nudge": _nudge,
 }

@@ -8,6 +8,7 @@ from bot.flows import (
     campaigns,
     checkins,
     commitments,
+    desk,
     invites,
     profile,
     progress,
@@ -34,6 +35,7 @@ def build_router() -> Router:
         checkins,
         progress,
         reminders,
+        desk,
     )
     for flow in flows:
         flow.register(router)

@@ -8,6 +8,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -16,6 +17,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.screens import Screen, split_text
+from jobs.channel import Attachment
 
 log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
@@ -75,6 +77,9 @@ async def _edit(bot: Bot, chat_id: int | str, screen: Screen, message_id: int) -
 
 
 async def _send(bot: Bot, chat_id: int | str, screen: Screen) -> None:
+    if screen.attachment is not None:
+        await _send_file(bot, chat_id, screen, screen.attachment)
+        return
     parts = split_text(screen.text, MessageLimit.MAX_TEXT_LENGTH)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -84,4 +89,18 @@ async def _send(bot: Bot, chat_id: int | str, screen: Screen) -> None:
             parse_mode=ParseMode.HTML,
             reply_markup=markup(screen) if last else None,
             link_preview_options=NO_PREVIEW,
+        )
+
+
+async def _send_file(bot: Bot, chat_id: int | str, screen: Screen, file: Attachment) -> None:
+    caption = screen.text[: MessageLimit.CAPTION_LENGTH]
+    upload = InputFile(file.data, filename=file.filename)
+    reply_markup = markup(screen)
+    if file.kind == "photo":
+        await bot.send_photo(
+            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=reply_markup
+        )
+    else:
+        await bot.send_document(
+            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=reply_markup
         )

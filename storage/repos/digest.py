@@ -48,6 +48,7 @@ class MemberFacts:
     unit_name: str
     unit_path: str
     exempt: bool
+    channel: str | None
     chat_id: str | None
     blocked: bool
     missed: int
@@ -84,6 +85,7 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
             Unit.name,
             Unit.path,
             Member.exempt,
+            Account.channel,
             Account.chat_id,
             Account.unreachable_at,
             Schedule.missed,
@@ -95,11 +97,11 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
         .order_by(Unit.path, Member.full_name, Member.id, Account.id)
     )
     found: dict[int, MemberFacts] = {}
-    for mid, uid, name, unit_id, unit, path, exempt, chat, blocked_at, missed in rows:
+    for mid, uid, name, unit_id, unit, path, exempt, channel, chat, blocked_at, missed in rows:
         if mid not in found:
             found[mid] = MemberFacts(
-                mid, uid, name, unit_id, unit, path, exempt, chat, blocked_at is not None,
-                missed or 0,
+                mid, uid, name, unit_id, unit, path, exempt, channel, chat,
+                blocked_at is not None, missed or 0,
             )  # fmt: skip
     return found
 
