@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor
 from domain.digest import Counts, UnitDigest, Week, count, reported_week, weeks_back
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.names import sort_key
 from storage.dto import UnitDTO
 from storage.repos import digest as digest_repo
@@ -98,3 +98,31 @@ def roll_up(tree: list[UnitDTO], own: dict[int, Counts]) -> dict[int, Counts]:
             assert unit.parent_id is not None
             totals.setdefault(unit.parent_id, Counts()).merge(total)
     return totals
+
+
+PRINT_LIMIT = 5000  # members in one printable report
+
+
+async def printable_members(
+    session: AsyncSession, actor: Actor, unit_id: int, now: datetime, zone: ZoneInfo
+) -> tuple[UnitDTO, list[MemberFacts]]:
+    """Every member of the unit's subtree with their items, in name order, for printing."""
+    unit = await visible_unit(session, actor, unit_id)
+    return unit, await members_for_print(session, unit, now, zone)
+
+
+async def members_for_print(
+    session: AsyncSession, unit: UnitDTO, now: datetime, zone: ZoneInfo
+) -> list[MemberFacts]:
+    tree = await unit_repo.subtrees(session, [unit])
+    since = weeks_back(reported_week(now, zone, False))[0].start
+    members: list[MemberFacts] = []
+    for start in range(0, len(tree), SLICE):
+        members += await digest_repo.load(
+            session, [u.id for u in tree[start : start + SLICE]], since
+        )
+        if len(members) > PRINT_LIMIT:
+            total = await unit_repo.count_members(session, unit)
+            raise DomainError("export.too_large", members=total)
+    members.sort(key=lambda m: (m.unit_path, sort_key(m.full_name)))
+    return members

@@ -19,11 +19,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.digest import UnitDigest, laggards, week_starting
-from domain.reports import build
+from domain.errors import DomainError
+from domain.reports import build, members_for_print
 from jobs.channel import Attachment, Markup
 from jobs.report_files import chart_png, digest_xlsx
-from jobs.report_text import digest_text
+from jobs.report_print import Printable, printable_pdf, printable_xlsx
+from jobs.report_text import LIMIT, digest_text
 from locales.catalog import Raw, t
+from storage.repos import members as member_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
@@ -32,7 +35,8 @@ from storage.repos.reminders import MemberYear, OpenItem
 
 Message = tuple[str, Markup | None]
 Compose = Callable[[OutboxRow, MemberYear, str], Message | None]
-REPORTS = ("digest", "digest_chart", "digest_xlsx")
+REPORTS = ("digest", "digest_chart", "digest_xlsx", "meeting", "meeting_xlsx", "meeting_pdf")
+PRINTED = ("meeting_xlsx", "meeting_pdf")
 
 
 @dataclass
@@ -55,12 +59,16 @@ async def compose(
     about = [r for r in todo if r.kind not in REPORTS]
     years = await reminder_repo.load(session, sorted({r.subject_id for r in about if r.subject_id}))
     reports = await _reports(session, [r for r in todo if r.kind in REPORTS], now, zone)
+    printed = await _printables(session, [r for r in todo if r.kind in PRINTED], reports, now, zone)
     for row in rows:
         if row.text is not None:
             result.ready.append(row)
             continue
         lang = languages.get(row.user_id or 0, "vi")
-        if row.kind in REPORTS:
+        if row.kind in PRINTED:
+            printable = printed.get(row.subject_id or 0)
+            message = _printed(row, printable, lang, result) if printable else None
+        elif row.kind in REPORTS:
             report = reports.get((row.subject_id or 0, _week_of(row)))
             message = _report(row, report, lang, now, result) if report else None
         else:
@@ -96,10 +104,56 @@ async def _reports(
     return built
 
 
+async def _printables(
+    session: AsyncSession,
+    rows: list[OutboxRow],
+    reports: dict[tuple[int, str], UnitDigest],
+    now: datetime,
+    zone: ZoneInfo,
+) -> dict[int, Printable]:
+    """The printable list of each unit meeting soon (its whole subtree for a unit with
+    sub-units), signed by its secretary."""
+    found: dict[int, Printable] = {}
+    for row in rows:
+        unit_id = row.subject_id or 0
+        report = reports.get((unit_id, _week_of(row)))
+        if unit_id in found or report is None:
+            continue
+        unit = await unit_repo.get(session, unit_id)
+        if unit is None:
+            continue
+        members = report.members
+        if report.rollup:
+            try:
+                members = await members_for_print(session, unit, now, zone)
+            except DomainError:
+                continue
+        signer = await member_repo.secretary_name(session, unit_id)
+        today = now.astimezone(zone).date()
+        found[unit_id] = Printable(unit.name, report.year, today, members, signer)
+    return found
+
+
+def _printed(row: OutboxRow, printable: Printable, lang: str, result: Composition) -> Message:
+    stem = f"bao-cao-{printable.today.isoformat()}-{row.subject_id}"
+    if row.kind == "meeting_pdf":
+        data = printable_pdf(lang, printable)
+        result.attachments[row.id] = Attachment("document", f"{stem}.pdf", data)
+        return t(lang, "export.caption_pdf", unit=printable.unit_name), None
+    data = printable_xlsx(lang, printable)
+    result.attachments[row.id] = Attachment("document", f"{stem}.xlsx", data)
+    return t(lang, "export.caption_xlsx", unit=printable.unit_name), None
+
+
 def _report(
     row: OutboxRow, report: UnitDigest, lang: str, now: datetime, result: Composition
 ) -> Message:
     unit, week = report.unit_name, report.week
+    if row.kind == "meeting":
+        on = (row.payload or {}).get("on")
+        when = date.fromisoformat(on).strftime("%d/%m/%Y") if isinstance(on, str) else ""
+        text = t(lang, "meeting.soon", date=when) + "\n\n" + digest_text(lang, report)
+        return text[:LIMIT], None
     if row.kind == "digest_chart":
         key = "digest.chart_caption_rollup" if report.rollup else "digest.chart_caption"
         result.attachments[row.id] = Attachment("photo", "bieu-do.png", chart_png(lang, report))

@@ -17,13 +17,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import meetings
 from domain.digest import week_containing
 from storage.dto import AccountDTO
 from storage.repos import outbox as outbox_repo
 from storage.repos import runs as run_repo
+from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
 
 JOB = "digest"
+MEETING_JOB = "meeting"
+MEETING_PARTS = ("meeting", "meeting_xlsx", "meeting_pdf")
 CATCH_UP = timedelta(hours=24)  # a bot down at report time still sends it that day, not later
 PARTS = ("digest", "digest_chart", "digest_xlsx")
 
@@ -57,8 +61,40 @@ async def plan(sessions: async_sessionmaker[AsyncSession], now: datetime, when: 
     return queued
 
 
+async def plan_meetings(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, when: ReportTime
+) -> int:
+    """Once a day at the report time: units meeting in two days get their preparation report
+    (text, printable XLSX and PDF) to every leader."""
+    local = now.astimezone(when.zone)
+    if local.hour * 60 + local.minute < when.minute:
+        return 0
+    today = local.date()
+    async with sessions() as session:
+        if await run_repo.done(session, MEETING_JOB, today.isoformat()):
+            return 0
+        found = meetings.due_for_notice(await unit_repo.with_meetings(session), today)
+        due = {unit.id: day.isoformat() for unit, day in found}
+        monday = week_containing(now, when.zone).first_day.isoformat()
+        rows = [
+            _row(kind, unit_id, account, due[unit_id], now, {"week": monday, "on": due[unit_id]})
+            for unit_id, account in await user_repo.leaders_everywhere(session)
+            if unit_id in due
+            for kind in MEETING_PARTS
+        ]
+        queued = await outbox_repo.add_many(session, rows)
+        await run_repo.mark(session, MEETING_JOB, today.isoformat(), now, queued)
+        await session.commit()
+    return queued
+
+
 def _row(
-    kind: str, unit_id: int, account: AccountDTO, period: str, now: datetime
+    kind: str,
+    unit_id: int,
+    account: AccountDTO,
+    period: str,
+    now: datetime,
+    payload: dict[str, object] | None = None,
 ) -> dict[str, object]:
     return {
         "dedupe_key": f"{kind}:{unit_id}:{account.user_id}:{period}",
@@ -67,7 +103,7 @@ def _row(
         "chat_id": account.chat_id,
         "user_id": account.user_id,
         "subject_id": unit_id,
-        "payload": {"week": period},
+        "payload": payload or {"week": period},
         "state": outbox_repo.PENDING,
         "attempts": 0,
         "not_before": now,

@@ -51,6 +51,7 @@ async def tick(
     )
     if reports is not None:
         result.queued += await digests.plan(sessions, now, reports)
+        result.queued += await digests.plan_meetings(sessions, now, reports)
     return result
 
 

@@ -157,7 +157,7 @@ def _members_sheet(
     week = digest.week
     for n, member in enumerate(members, 1):
         open_items = [i for i in member.items if i.progress < 100]
-        reported = any(week.start <= c.at < week.end for c in member.checkins)
+        reported = any(week.holds(c.at) for c in member.checkins)
         sheet.append(
             [
                 n,

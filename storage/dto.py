@@ -33,6 +33,7 @@ class UnitDTO:
     kind: UnitKind
     name: str
     path: str
+    meeting_day: int | None = None  # the regular cell meeting, day of the month
 
     @property
     def parent_path(self) -> str:

@@ -57,6 +57,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(512))
+    # The cell's regular meeting (sinh hoạt chi bộ định kỳ): day of the month, or none.
+    meeting_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

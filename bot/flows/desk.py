@@ -1,8 +1,10 @@
 """The secretary's desk: /baocao_chibo (the unit's report now), /thanhvien (the members at a
-glance, one member's year), nudges, and reports recorded for members without a smartphone.
+glance, one member's year), nudges, reports recorded for members without a smartphone, the
+meeting day and /xuatbaocao (the printable report).
 
 Buttons: dg:r:UNIT report · dg:m:UNIT:PAGE members · dg:p:MEMBER card · dg:n:MEMBER nudge one
-· dg:na:UNIT nudge everyone behind · dg:k:MEMBER record for · dg:ki:ITEM item · dg:kp:ITEM:PCT.
+· dg:na:UNIT nudge everyone behind · dg:k:MEMBER record for · dg:ki:ITEM item · dg:kp:ITEM:PCT
+· dg:x:UNIT printable report · dg:mt:UNIT meeting day · dg:md:UNIT:DAY set it (0 clears).
 Every one is checked in the domain against the actor's units: forged data finds nothing.
 """
 
@@ -14,13 +16,14 @@ from bot import views
 from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
-from domain import checkins, desk, reports
+from domain import checkins, desk, meetings, reports
 from domain.digest import average_progress, behind
 from jobs.channel import Attachment
 from jobs.compose import digest_buttons
 from jobs.report_files import chart_png, digest_xlsx
+from jobs.report_print import Printable, printable_pdf, printable_xlsx
 from jobs.report_text import digest_text
-from storage.dto import ItemDTO, Progress
+from storage.dto import ItemDTO, Progress, UnitDTO
 from storage.repos.digest import MemberFacts
 
 PERCENTS = (0, 25, 50, 75, 100)
@@ -97,6 +100,12 @@ async def _roster(ctx: Ctx, arg: str, edit: bool = True) -> None:
     late = sum(1 for m in facts if behind(m, ctx.now))
     if late:
         choices.append((ctx.choice("desk.nudge_unit", f"dg:na:{unit.id}", n=late),))
+    choices.append(
+        (
+            ctx.choice("desk.meeting", f"dg:mt:{unit.id}"),
+            ctx.choice("desk.export", f"dg:x:{unit.id}"),
+        )
+    )
     ctx.reply(Screen(f"{head}\n\n{body}", tuple(choices), edit=edit))
 
 
@@ -226,6 +235,58 @@ async def _proxy_save(ctx: Ctx, arg: str) -> None:
     await ctx.notify(owners, "notice.proxy", text=text, progress=percent)
 
 
+async def on_export(ctx: Ctx) -> None:
+    """/xuatbaocao: the unit's commitments and progress, ready to print (XLSX and PDF)."""
+    unit_id = await _choose_unit(ctx, "x")
+    if unit_id is not None:
+        await _export(ctx, str(unit_id))
+
+
+async def _export(ctx: Ctx, arg: str) -> None:
+    zone = ctx.config.zone
+    unit, members = await reports.printable_members(
+        ctx.session, ctx.actor, _int(arg), ctx.now, zone
+    )
+    year = next((m.campaign.year for m in members if m.campaign), None)
+    signer = ctx.actor.member.full_name if ctx.actor.member and ctx.actor.leads(unit) else ""
+    report = Printable(unit.name, year, ctx.local(ctx.now).date(), members, signer)
+    stem = f"bao-cao-{report.today.isoformat()}-{unit.id}"
+    lang = ctx.lang
+    sheet = Attachment("document", f"{stem}.xlsx", printable_xlsx(lang, report))
+    ctx.reply(Screen(ctx.t("export.caption_xlsx", unit=unit.name), attachment=sheet))
+    pdf = Attachment("document", f"{stem}.pdf", printable_pdf(lang, report))
+    ctx.reply(Screen(ctx.t("export.caption_pdf", unit=unit.name), attachment=pdf))
+
+
+async def _meeting(ctx: Ctx, arg: str) -> None:
+    unit = await reports.visible_unit(ctx.session, ctx.actor, _int(arg))
+    ctx.reply(_meeting_screen(ctx, unit))
+
+
+def _meeting_screen(ctx: Ctx, unit: UnitDTO) -> Screen:
+    if unit.meeting_day is None:
+        current = ctx.t("meeting.none")
+    else:
+        upcoming = meetings.next_meeting(unit.meeting_day, ctx.local(ctx.now).date())
+        current = ctx.t("meeting.current", day=unit.meeting_day, next=upcoming.strftime("%d/%m/%Y"))
+    days = [
+        Choice(str(d), f"dg:md:{unit.id}:{d}")
+        for d in range(meetings.DAY_MIN, meetings.DAY_MAX + 1)
+    ]
+    choices = rows(*days, width=7) + rows(ctx.choice("meeting.clear", f"dg:md:{unit.id}:0"))
+    return Screen(ctx.t("meeting.settings", unit=unit.name, current=current), choices, edit=True)
+
+
+async def _meeting_day(ctx: Ctx, arg: str) -> None:
+    unit_id, day = _ints(arg, 2)
+    unit = await meetings.set_day(ctx.session, ctx.actor, unit_id, day or None)
+    if unit.meeting_day is None:
+        ctx.say("meeting.cleared")
+        return
+    upcoming = meetings.next_meeting(unit.meeting_day, ctx.local(ctx.now).date())
+    ctx.say("meeting.saved", day=unit.meeting_day, next=upcoming.strftime("%d/%m/%Y"))
+
+
 def _int(arg: str) -> int:
     return _ints(arg, 1)[0]
 
@@ -246,6 +307,9 @@ _ACTIONS: dict[str, Callable[[Ctx, str], Awaitable[None]]] = {
     "k": _proxy_items,
     "ki": _proxy_percent,
     "kp": _proxy_save,
+    "x": _export,
+    "mt": _meeting,
+    "md": _meeting_day,
 }
 
 
@@ -264,4 +328,5 @@ def register(router: Router) -> None:
     router.menu_item("menu.unit_report")(on_report)
     router.command("thanhvien", "members")(on_members)
     router.menu_item("menu.members")(on_members)
+    router.command("xuatbaocao", "export")(on_export)
     router.button("dg")(on_button)

@@ -54,6 +54,7 @@ async def on_history(ctx: Ctx) -> None:
         ctx.session, ctx.actor, commitment_id, page * HISTORY_PAGE, HISTORY_PAGE
     )
     numbers = {item.id: n for n, item in enumerate(sheet.lines, 1)}
+    personal = sheet.commitment.member_id is not None  # a report someone else recorded
     lines = [
         ctx.t(
             "progress.history_line",
@@ -61,6 +62,9 @@ async def on_history(ctx: Ctx) -> None:
             n=numbers.get(c.item_id, "–"),
             progress=c.progress,
             status=ctx.t(f"status.{c.status.value}"),
+            proxy=ctx.t("desk.proxy_mark")
+            if personal and c.recorded_by != ctx.actor.user_id
+            else "",
             note=f" — {c.note}" if c.note else "",
             photo=" 📎" if c.evidence_file_id else "",
         )

@@ -27,6 +27,8 @@ class ItemFacts:
     progress: int
     status: str
     deadline: date | None
+    kind: str = "example"
+    last_checkin_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ async def _commitments(
             item.progress,
             item.status,
             item.deadline,
+            item.kind,
+            item.last_checkin_at,
         )
         .outerjoin(
             item,

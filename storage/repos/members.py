@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dto import MemberDTO
-from storage.models import Member
+from storage.dto import MemberDTO, Role
+from storage.models import Member, RoleGrant
 
 
 def to_dto(row: Member) -> MemberDTO:
@@ -95,3 +95,19 @@ async def count_of_unit(session: AsyncSession, unit_id: int) -> int:
         select(func.count()).where(Member.unit_id == unit_id, Member.status == "active")
     )
     return int(found or 0)
+
+
+async def secretary_name(session: AsyncSession, unit_id: int) -> str:
+    """The full name of the unit's secretary (who signs its reports), or ""."""
+    name = await session.scalar(
+        select(Member.full_name)
+        .join(RoleGrant, RoleGrant.user_id == Member.user_id)
+        .where(
+            RoleGrant.unit_id == unit_id,
+            RoleGrant.role == Role.SECRETARY,
+            Member.status == "active",
+        )
+        .order_by(RoleGrant.id)
+        .limit(1)
+    )
+    return name or ""

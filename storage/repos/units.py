@@ -13,7 +13,7 @@ from storage.models import Member, Unit
 
 
 def to_dto(row: Unit) -> UnitDTO:
-    return UnitDTO(row.id, row.parent_id, UnitKind(row.kind), row.name, row.path)
+    return UnitDTO(row.id, row.parent_id, UnitKind(row.kind), row.name, row.path, row.meeting_day)
 
 
 async def get(session: AsyncSession, unit_id: int) -> UnitDTO | None:
@@ -118,6 +118,30 @@ async def subtrees(session: AsyncSession, roots: Sequence[UnitDTO]) -> list[Unit
     """Every unit under any of these roots (the roots included), ordered by path."""
     if not roots:
         return []
-    tops = [r for r in roots if not any(r.path.startswith(o.path) and r != o for o in roots)]
+    tops: list[UnitDTO] = []
+    for root in sorted(roots, key=lambda r: r.path):  # a root under a kept one adds nothing
+        if not tops or not root.path.startswith(tops[-1].path):
+            tops.append(root)
     query = select(Unit).where(or_(*(Unit.path.startswith(r.path, autoescape=True) for r in tops)))
     return [to_dto(r) for r in await session.scalars(query.order_by(Unit.path))]
+
+
+async def set_meeting_day(session: AsyncSession, unit_id: int, day: int | None) -> None:
+    await session.execute(update(Unit).where(Unit.id == unit_id).values(meeting_day=day))
+
+
+async def with_meetings(session: AsyncSession) -> list[UnitDTO]:
+    """Units that hold a regular monthly meeting."""
+    rows = await session.scalars(select(Unit).where(Unit.meeting_day.is_not(None)))
+    return [to_dto(r) for r in rows]
+
+
+async def count_members(session: AsyncSession, root: UnitDTO) -> int:
+    """Active members anywhere under this unit."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(Unit.path.startswith(root.path, autoescape=True), Member.status == "active")
+    )
+    return int(found or 0)

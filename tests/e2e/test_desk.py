@@ -6,20 +6,25 @@ secretary of another cell who can see and change nothing here, whatever data the
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import campaigns
+from jobs import digests
+from jobs.digests import ReportTime
+from locales.catalog import t
 from storage.dto import Role
-from storage.models import CheckIn, Commitment, CommitmentItem, Member, OutboxMessage
+from storage.models import CheckIn, Commitment, CommitmentItem, Member, OutboxMessage, Unit
 from tests.conftest import FakeClock, RunningBot, start_bot
 from tests.e2e.conftest import SECRETARY, THEME, seed_commitment
 from tests.e2e.helpers import enrol, labels
-from tests.e2e.test_digest import AN, CUONG, DUNG, GIANG, HUNG, local, mixed_cell
+from tests.e2e.test_digest import AN, CUONG, DUNG, GIANG, HANOI, HUNG, local, mixed_cell
 from tests.fakes.botapi import Event, FakeBotAPI
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -108,6 +113,11 @@ async def test_report_members_card_and_proxy(
     await secretary.press("3. Lê Văn Cường", event=roster)
     again = await secretary.reply()
     assert "— 75% (Đang thực hiện) ✍️ bí thư ghi hộ" in again.text
+    await cuong.send("/tiendo")
+    progress = await cuong.reply()
+    await cuong.press(t("vi", "progress.history"), event=progress)
+    history = await cuong.reply()
+    assert "· 75% · Đang thực hiện ✍️ bí thư ghi hộ" in history.text
     async with sessions() as s:
         proxy = (await s.scalars(select(CheckIn).order_by(CheckIn.id.desc()))).first()
     assert proxy is not None
@@ -122,10 +132,11 @@ async def test_ten_presses_nudge_each_member_once_a_day(
     behind = {CUONG: "Cường", DUNG: "Dung", GIANG: "Giang", HUNG: "Hùng"}
     await secretary.send("/thanhvien")
     roster = await secretary.reply()
-    assert labels(roster)[-1] == "🔔 Nhắc 4 đồng chí chưa đăng ký hoặc chưa báo cáo"
+    nudge = "🔔 Nhắc 4 đồng chí chưa đăng ký hoặc chưa báo cáo"
+    assert nudge in labels(roster)
     answers = []
     for _ in range(10):
-        await secretary.press(labels(roster)[-1], event=roster)
+        await secretary.press(nudge, event=roster)
         answers.append((await secretary.reply()).text)
     assert answers[0] == "🔔 Đã gửi lời nhắc tới 4 đồng chí."
     assert set(answers[1:]) == {"4 đồng chí đã được nhắc trong hôm nay nên bot không nhắc lại."}
@@ -141,7 +152,7 @@ async def test_ten_presses_nudge_each_member_once_a_day(
     assert bot.api.transcript(AN) == []  # reported this week: not nudged
 
     clock.now = local(3, 16, 9)  # the next day: one more each
-    await secretary.press(labels(roster)[-1], event=roster)
+    await secretary.press(nudge, event=roster)
     assert (await secretary.reply()).text == "🔔 Đã gửi lời nhắc tới 4 đồng chí."
     await settled(sessions)
     assert await outbox_count(sessions, "nudge") == 8
@@ -183,6 +194,9 @@ async def test_another_cells_secretary_sees_and_changes_nothing(
         f"a:ret:{commitment}:1",
         f"h:{commitment}:0",
         f"k:i:{item}",
+        f"dg:x:{unit}",
+        f"dg:mt:{unit}",
+        f"dg:md:{unit}:5",
     ]
     answers = {data: await forged(stranger, data, own) for data in attempts}
     refused = {data: text for data, text in answers.items() if text != NOT_FOUND}
@@ -192,6 +206,61 @@ async def test_another_cells_secretary_sees_and_changes_nothing(
     async with sessions() as s:
         after = int(await s.scalar(select(func.count()).select_from(CheckIn)) or 0)
         state = await s.scalar(select(Commitment.state).where(Commitment.id == commitment))
+        meeting = await s.scalar(select(Unit.meeting_day).where(Unit.id == unit))
     assert after == before
     assert state == "approved"
+    assert meeting is None
     assert await outbox_count(sessions, "nudge") == 0
+
+
+async def test_meeting_day_preparation_report_and_printable_export(
+    desk_bot: tuple[RunningBot, FakeClock], sessions: Sessions
+) -> None:
+    bot, clock = desk_bot
+    secretary = bot.api.user(SECRETARY, "Bình")
+    await secretary.send("/thanhvien")
+    roster = await secretary.reply()
+    await secretary.press("📅 Lịch sinh hoạt chi bộ", event=roster)
+    settings = await secretary.reply()
+    assert "Hiện nay: chưa đặt lịch." in settings.text
+    await secretary.press("18", event=settings)
+    assert (await secretary.reply()).text == (
+        "✅ Đã đặt lịch sinh hoạt chi bộ: ngày 18 hằng tháng. Buổi tới: 18/03/2027."
+    )
+
+    when = ReportTime(HANOI)
+    assert await digests.plan_meetings(sessions, local(3, 15, 9), when) == 0  # three days before
+    clock.now = local(3, 16, 7, 45)
+    assert await digests.plan_meetings(sessions, clock.now, when) == 3
+    assert await digests.plan_meetings(sessions, local(3, 16, 12), when) == 0  # once a day
+    text, sheet, pdf = await secretary.expect(3, within=30)
+    assert text.text.startswith("📅 Còn 2 ngày nữa đến buổi sinh hoạt chi bộ định kỳ (18/03/2027).")
+    assert "📋 <b>BÁO CÁO TUẦN 11</b>" in text.text
+    assert sheet.params["file_name"].endswith(".xlsx")
+    assert pdf.params["data"][:5] == b"%PDF-"
+
+    await secretary.send("/xuatbaocao")
+    book_event, pdf_event = await secretary.expect(2)
+    book = load_workbook(io.BytesIO(book_event.params["data"]))
+    rows = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert rows[0][0] == "BÁO CÁO KẾT QUẢ THỰC HIỆN CAM KẾT NÊU GƯƠNG NĂM 2027"
+    assert rows[1][0] == "Đơn vị: Chi bộ Văn phòng"
+    assert rows[2][0] == "Số liệu tính đến ngày 16/03/2027"
+    header = rows[4]
+    assert header == [
+        "STT", "Họ và tên", "Nội dung cam kết", "Loại", "Thời hạn", "Tiến độ (%)",
+        "Tình trạng", "Báo cáo gần nhất",
+    ]  # fmt: skip
+    body = [r for r in rows[5:] if isinstance(r[0], int)]
+    assert len(body) == 12  # 10 items, and a line each for the two members not registered
+    assert body[0] == [
+        1, "Nguyễn Văn An", "Nội dung cam kết số 1 của đồng chí", "Nêu gương", None, 100,
+        "Hoàn thành", "10/03/2027",
+    ]  # fmt: skip
+    signature = [r[5] for r in rows if r[5] and not isinstance(r[0], int)]
+    assert signature[-4:] == ["……, ngày 16 tháng 03 năm 2027", "T/M CHI BỘ", "BÍ THƯ",
+                              "Trần Thị Bình"]  # fmt: skip
+    assert book.active.page_setup.orientation == "landscape"
+    pdf_text = pdf_event.params["data"]
+    assert pdf_text[:5] == b"%PDF-"
+    assert len(pdf_text) > 10_000

@@ -14,6 +14,8 @@ from bot.i18n import LANGUAGES, po_path
 from domain.commitments import ACTIONS
 from domain.schedules import CADENCES
 from jobs.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
+from jobs.report_print import COLUMNS as PRINT_COLUMNS
+from jobs.report_print import KINDS as PRINT_KINDS
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +78,8 @@ def dynamic_keys() -> set[str]:
         | {f"cadence.{c}" for c in CADENCES}
         | {f"weekday.{d}" for d in range(7)}
         | {f"xlsx.col_{c}" for c in (*MEMBER_COLUMNS, *ITEM_COLUMNS, *UNIT_COLUMNS)}
+        | {f"print.col_{c}" for c in PRINT_COLUMNS}
+        | {f"print.kind_{k}" for k in PRINT_KINDS}
     )
 
 
