@@ -125,6 +125,7 @@ def run(
     """Apply migrations and run the bot (long polling, or --webhook) until Ctrl+C or SIGTERM."""
     from bot.background import AlreadyRunning
     from bot.telegram.app import serve
+    from jobs.tuning import tune_gc
 
     async def work(settings: Settings) -> None:
         settings.token()
@@ -135,6 +136,7 @@ def run(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        tune_gc()  # a long-running process: see jobs/tuning.py
         try:
             await serve(settings, stop, webhook=webhook)
         except AlreadyRunning as busy:

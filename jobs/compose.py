@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,6 @@ from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs.channel import Attachment, Markup
-from jobs.report_files import chart_png, digest_xlsx
-from jobs.report_print import Printable, printable_pdf, printable_xlsx
 from jobs.report_text import LIMIT, digest_text
 from locales.catalog import Raw, t
 from storage.repos import members as member_repo
@@ -32,6 +31,9 @@ from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
 from storage.repos.outbox import OutboxRow
 from storage.repos.reminders import MemberYear, OpenItem
+
+if TYPE_CHECKING:  # the file makers load openpyxl, numpy and matplotlib: only when used
+    from jobs.report_print import Printable
 
 Message = tuple[str, Markup | None]
 Compose = Callable[[OutboxRow, MemberYear, str], Message | None]
@@ -113,6 +115,8 @@ async def _printables(
 ) -> dict[int, Printable]:
     """The printable list of each unit meeting soon (its whole subtree for a unit with
     sub-units), signed by its secretary."""
+    from jobs.report_print import Printable
+
     found: dict[int, Printable] = {}
     for row in rows:
         unit_id = row.subject_id or 0
@@ -135,6 +139,8 @@ async def _printables(
 
 
 def _printed(row: OutboxRow, printable: Printable, lang: str, result: Composition) -> Message:
+    from jobs.report_print import printable_pdf, printable_xlsx
+
     stem = f"bao-cao-{printable.today.isoformat()}-{row.subject_id}"
     if row.kind == "meeting_pdf":
         data = printable_pdf(lang, printable)
@@ -148,6 +154,8 @@ def _printed(row: OutboxRow, printable: Printable, lang: str, result: Compositio
 def _report(
     row: OutboxRow, report: UnitDigest, lang: str, now: datetime, result: Composition
 ) -> Message:
+    from jobs.report_files import chart_png, digest_xlsx
+
     unit, week = report.unit_name, report.week
     if row.kind == "meeting":
         on = (row.payload or {}).get("on")

@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import TYPE_CHECKING
 
-import matplotlib
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
-matplotlib.use("Agg")  # no screen; must precede pyplot
+from domain.digest import Counts, UnitDigest, average_progress, weeks_back
+from jobs.report_text import rate
+from locales.catalog import plain
+from storage.repos.digest import MemberFacts
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
-from openpyxl.utils import get_column_letter  # noqa: E402
-from openpyxl.worksheet.worksheet import Worksheet  # noqa: E402
-
-from domain.digest import Counts, UnitDigest, average_progress, weeks_back  # noqa: E402
-from jobs.report_text import rate  # noqa: E402
-from locales.catalog import plain  # noqa: E402
-from storage.repos.digest import MemberFacts  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 CHART_ROWS = 25
 HEADER = PatternFill("solid", fgColor="DDE6F0")
@@ -34,9 +32,11 @@ BAR, TREND = "#b22222", "#1f5f99"
 def chart_png(lang: str, digest: UnitDigest) -> bytes:
     """Progress per member (a cell) or reporting rate per child unit (a roll-up), above the
     four-week reporting rate."""
+    from matplotlib.figure import Figure  # imported when first drawn: ~40 MB the bot may not need
+
     labels, values, title = _bars(lang, digest)
     rows = max(len(labels), 1)
-    figure = plt.figure(figsize=(7.5, 2.6 + 0.36 * rows), dpi=110)
+    figure = Figure(figsize=(7.5, 2.6 + 0.36 * rows), dpi=110)
     try:
         top, bottom = figure.subplots(2, 1, height_ratios=[max(rows, 3), 4])
         _bar_panel(lang, top, labels, values, title)
@@ -44,7 +44,7 @@ def chart_png(lang: str, digest: UnitDigest) -> bytes:
         figure.tight_layout()
         return _png(figure)
     finally:
-        plt.close(figure)
+        figure.clear()
 
 
 def _bars(lang: str, digest: UnitDigest) -> tuple[list[str], list[float], str]:

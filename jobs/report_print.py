@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import matplotlib
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -21,7 +18,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from locales.catalog import plain
 from storage.repos.digest import ItemFacts, MemberFacts
 
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 COLUMNS = ("n", "name", "text", "kind", "deadline", "progress", "status", "last")
 WIDTHS = (6, 24, 60, 11, 10, 10, 16, 14)  # XLSX characters; the PDF scales them to the page
 THIN = Side(style="thin", color="808080")
@@ -160,10 +156,20 @@ def _page_setup(sheet: Worksheet, header_row: int) -> None:
     sheet.print_options.horizontalCentered = True
 
 
+def _fonts() -> Path:
+    import matplotlib  # only for the path of the DejaVu fonts it ships
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
 def printable_pdf(lang: str, report: Printable) -> bytes:
+    from fpdf import FPDF  # imported when first needed, like matplotlib
+    from fpdf.fonts import FontFace
+
+    fonts = _fonts()
     pdf = FPDF(orientation="L", format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(True, 14)
     pdf.add_page()

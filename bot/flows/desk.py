@@ -20,8 +20,6 @@ from domain import checkins, desk, meetings, reports
 from domain.digest import average_progress, behind
 from jobs.channel import Attachment
 from jobs.compose import digest_buttons
-from jobs.report_files import chart_png, digest_xlsx
-from jobs.report_print import Printable, printable_pdf, printable_xlsx
 from jobs.report_text import digest_text
 from storage.dto import ItemDTO, Progress, UnitDTO
 from storage.repos.digest import MemberFacts
@@ -51,6 +49,8 @@ async def on_report(ctx: Ctx) -> None:
 
 
 async def _report(ctx: Ctx, arg: str) -> None:
+    from jobs.report_files import chart_png, digest_xlsx  # heavy: loaded on first use
+
     digest = await reports.digest_of(ctx.session, ctx.actor, _int(arg), ctx.now, ctx.config.zone)
     lang = ctx.lang
     buttons = digest_buttons(lang, digest, ctx.now)
@@ -243,6 +243,8 @@ async def on_export(ctx: Ctx) -> None:
 
 
 async def _export(ctx: Ctx, arg: str) -> None:
+    from jobs.report_print import Printable, printable_pdf, printable_xlsx
+
     zone = ctx.config.zone
     unit, members = await reports.printable_members(
         ctx.session, ctx.actor, _int(arg), ctx.now, zone
