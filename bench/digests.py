@@ -31,6 +31,7 @@ from domain.digest import reported_week
 from domain.reports import build
 from jobs.report_files import chart_png, digest_xlsx
 from jobs.report_text import digest_text
+from jobs.tuning import tune_gc
 from storage.db import make_engine, make_sessionmaker
 from storage.dto import UnitDTO
 from storage.migrate import upgrade
@@ -164,6 +165,7 @@ async def main() -> None:
     parser.add_argument("--cells", type=int, default=10_000)
     parser.add_argument("--charts", type=int, default=500)
     args = parser.parse_args()
+    tune_gc()  # as `neuguong run` does (jobs/tuning.py)
     report("reference: pure-Python loop of 10^7 additions", "cpu", f"{cpu_reference():.2f} s")
     backends = [("sqlite", f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db")]
     pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
