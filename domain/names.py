@@ -30,7 +30,7 @@ def _letters(word: str) -> tuple[str, str]:
     return "".join(letters), "".join(tones)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def sort_key(full_name: str) -> tuple[str, str, str, str, str]:
     words = full_name.split()
     given = words[-1] if words else ""
