@@ -33,6 +33,7 @@ from jobs.channel import Attachment, Channel, Outcome, Result
 from jobs.compose import compose
 from jobs.limits import Limiter, Limits
 from jobs.unreachable import mark_unreachable
+from storage.db import READ_ONLY
 from storage.repos import outbox as repo
 from storage.repos.outbox import OutboxRow
 
@@ -56,6 +57,13 @@ class SenderConfig:
     limits: Limits = field(default_factory=Limits)
 
 
+@dataclass(frozen=True)
+class Batch:
+    claimed: int
+    rows: list[OutboxRow]  # ready to send (composed); obsolete ones are already recorded
+    claimed_at: datetime
+
+
 class Sender:
     def __init__(
         self,
@@ -74,29 +82,54 @@ class Sender:
         self._pending: list[dict[str, object]] = []
         self._blocked: list[int] = []
         self._flush_lock = asyncio.Lock()
+        self._flusher: asyncio.Task[None] | None = None
+        self._prefetch: asyncio.Task[Batch] | None = None
         self._attachments: dict[int, Attachment] = {}  # files composed for the rows in hand
 
     async def run_once(self) -> int:
-        """Send one batch; returns how many rows were taken."""
+        """Send one batch; returns how many rows were taken. The next batch is claimed and
+        composed while this one goes out, so composing (a read of the batch's members)
+        costs no sending time."""
+        batch = await self._take_prefetched() or await self._prepare()
+        if not batch.claimed:
+            return 0
+        self._prefetch = asyncio.create_task(self._prepare())
+        gate = asyncio.Semaphore(self.config.concurrency)
+        chats: dict[str, list[OutboxRow]] = {}
+        for row in batch.rows:
+            chats.setdefault(f"{row.channel}:{row.chat_id}", []).append(row)
+        await asyncio.gather(*(self._send_chat(chat, gate) for chat in chats.values()))
+        await self.flush()
+        return batch.claimed
+
+    async def _prepare(self) -> Batch:
         now = self.clock()
         lease = now + timedelta(seconds=self.config.lease_seconds)
         async with self.sessions() as session:
             claimed = await repo.claim(session, self.owner, now, lease, self.config.batch)
             await session.commit()
-        if not claimed:
-            return 0
-        rows = await self._compose(claimed, now)
-        gate = asyncio.Semaphore(self.config.concurrency)
-        chats: dict[str, list[OutboxRow]] = {}
-        for row in rows:
-            chats.setdefault(f"{row.channel}:{row.chat_id}", []).append(row)
-        await asyncio.gather(*(self._send_chat(chat, gate) for chat in chats.values()))
-        await self.flush()
-        return len(claimed)
+        rows = await self._compose(claimed, now) if claimed else []
+        return Batch(len(claimed), rows, now)
+
+    async def _take_prefetched(self) -> Batch | None:
+        """The batch prepared during the last send, unless it waited so long (a long 429
+        pause) that its lease is half gone: then its rows are left to be claimed again when
+        the lease ends, rather than risk sending them after another claim."""
+        task, self._prefetch = self._prefetch, None
+        if task is None:
+            return None
+        batch = await task
+        held = (self.clock() - batch.claimed_at).total_seconds()
+        if held < self.config.lease_seconds / 2:
+            return batch
+        for row in batch.rows:
+            self._attachments.pop(row.id, None)
+        return None
 
     async def _compose(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
         """Fill in the texts composed at send time; rows with nothing left to say are closed."""
         async with self.sessions() as session:
+            await session.connection(execution_options=READ_ONLY)  # reads only: no write lock
             done = await compose(session, rows, now, ZoneInfo(self.config.timezone))
         self._attachments.update(done.attachments)
         for row in done.obsolete:
@@ -143,8 +176,9 @@ class Sender:
         else:
             done.update(state=repo.DEAD, error=result.reason[:300])
         self._pending.append(done)
-        if len(self._pending) >= self.config.flush_every:
-            await self.flush()
+        if len(self._pending) >= self.config.flush_every and self._flusher is None:
+            # Written in the background: the chats being served keep sending meanwhile.
+            self._flusher = asyncio.create_task(self._flush_in_background())
 
     def _retry(self, row: OutboxRow, result: Result, now: datetime) -> dict[str, object]:
         attempts = row.attempts + 1
@@ -159,7 +193,19 @@ class Sender:
             "not_before": now + timedelta(seconds=delay),
         }
 
+    async def _flush_in_background(self) -> None:
+        try:
+            await self.flush()
+        except Exception:  # the rows stay leased and are retried when the lease ends
+            log.exception("recording sent messages failed")
+        finally:
+            self._flusher = None
+
     async def flush(self) -> None:
+        """Record the outcomes gathered so far (awaits a background write in progress)."""
+        flusher = self._flusher
+        if flusher is not None and flusher is not asyncio.current_task():
+            await flusher
         async with self._flush_lock:
             pending, blocked = self._pending, self._blocked
             self._pending, self._blocked = [], []
@@ -175,6 +221,16 @@ class Sender:
         self.stats[key] = self.stats.get(key, 0) + 1
 
     async def release(self) -> None:
+        """Stop: drop the batch being prepared, record what was sent, give back the rest."""
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+            try:
+                await self._prefetch
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # its rows are given back below all the same
+                log.exception("preparing the next batch failed")
+            self._prefetch = None
         await self.flush()
         async with self.sessions() as session:
             await repo.release(session, self.owner)

@@ -30,10 +30,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+READ_ONLY = {"neuguong_read_only": True}
+
+
 def _sqlite_begin(conn: Any) -> None:
     """Take the write lock when the transaction starts. A deferred transaction that reads
     and then writes fails at once ("database is locked") if another connection committed in
-    between; an immediate one waits for the busy timeout instead."""
+    between; an immediate one waits for the busy timeout instead. A transaction declared
+    read-only (`READ_ONLY` execution options) reads a snapshot without the lock, beside the
+    writers (WAL)."""
+    if conn.get_execution_options().get("neuguong_read_only"):
+        conn.exec_driver_sql("BEGIN")
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
