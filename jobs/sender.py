@@ -9,6 +9,10 @@
 - a timeout after the request went out: state "unknown" (it may have arrived), never resent;
 - a reminder composed at send time with nothing left to remind: state "obsolete", not sent.
 
+While a batch is sent, the next one is claimed and composed; outcomes are written in the
+background every `flush_every` rows and always before the next batch starts, so a killed
+sender can have sent at most one batch without recording it.
+
 Exactly one sender is active per database: on PostgreSQL it holds an advisory lock (a new
 holder takes over within `lock_retry` seconds of the old one dying); on SQLite only one
 process runs at all. A killed sender's in-flight rows are re-claimed when their lease ends.
