@@ -23,7 +23,7 @@ from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs.channel import Attachment, Markup
-from jobs.report_text import LIMIT, digest_text
+from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
 from storage.repos import members as member_repo
 from storage.repos import reminders as reminder_repo
@@ -204,7 +204,8 @@ def _checkin(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
     numbers = {item.id: n for n, item in enumerate(year.items, 1)}
     text = t(lang, "remind.checkin", name=year.full_name, items=Raw(_item_lines(year, lang)))
     markup = [
-        [_button(f"📈 {numbers[i.id]}. {_short(i.text)}", f"k:i:{i.id}")] for i in open_items[:8]
+        [_button(f"📈 {numbers[i.id]}. {shorten(i.text, 36)}", f"k:i:{i.id}")]
+        for i in open_items[:8]
     ]
     markup.append(_snooze_row(lang))
     return text, markup
@@ -275,10 +276,6 @@ def _escalation(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
 
 def _item(items: list[OpenItem], item_id: int) -> OpenItem | None:
     return next((i for i in items if i.id == item_id), None)
-
-
-def _short(text: str, limit: int = 36) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 @cache

@@ -150,10 +150,11 @@ def names(lang: str, group: Group[Mention], entry: Entry | None = None) -> str:
     return text
 
 
-def _short(text: str) -> str:
-    if len(text) <= ITEM_CHARS:
+def shorten(text: str, limit: int = ITEM_CHARS) -> str:
+    """Cut on a word boundary, with an ellipsis, so a list line or a button stays readable."""
+    if len(text) <= limit:
         return text
-    return text[:ITEM_CHARS].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 def _missed_entry(lang: str, m: Mention) -> str:
@@ -162,7 +163,7 @@ def _missed_entry(lang: str, m: Mention) -> str:
 
 def _item_entry(lang: str, m: Mention) -> str:
     item = m.item
-    return t(lang, "digest.item_entry", name=m.name, item=_short(item.text) if item else "")
+    return t(lang, "digest.item_entry", name=m.name, item=shorten(item.text) if item else "")
 
 
 def _deadline_entry(lang: str, m: Mention) -> str:
@@ -171,5 +172,5 @@ def _deadline_entry(lang: str, m: Mention) -> str:
         return _item_entry(lang, m)
     deadline = item.deadline.strftime("%m/%Y")
     return t(
-        lang, "digest.item_deadline_entry", name=m.name, item=_short(item.text), deadline=deadline
+        lang, "digest.item_deadline_entry", name=m.name, item=shorten(item.text), deadline=deadline
     )

@@ -9,6 +9,7 @@ from bot.screens import Choice, Screen, rows
 from domain import checkins as svc
 from domain import commitments
 from domain.errors import DomainError
+from jobs.report_text import shorten
 from storage.dto import ItemDTO, Progress
 
 PERCENT, STATUS, NOTE, PHOTO = "chk/progress", "chk/status", "chk/note", "chk/photo"
@@ -21,19 +22,12 @@ async def on_start(ctx: Ctx) -> None:
     items = svc.checkable(sheet)
     buttons = [
         Choice(
-            ctx.t("checkin.pick_line", n=n, text=_short(i.text), progress=i.progress), f"k:i:{i.id}"
+            ctx.t("checkin.pick_line", n=n, text=shorten(i.text, 40), progress=i.progress),
+            f"k:i:{i.id}",
         )
         for n, i in enumerate(items, 1)
     ]
     ctx.reply(Screen(ctx.t("checkin.pick"), rows(*buttons)))
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """Shortened on a word boundary so a button stays readable."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
-    return cut + "…"
 
 
 async def on_button(ctx: Ctx) -> None:
