@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Account, CheckIn, Commitment, CommitmentItem, Member, Schedule, Unit
 from storage.repos import campaigns as campaign_repo
+from storage.repos import commitments as commitment_repo
 from storage.sql import among
 
 
@@ -128,35 +129,10 @@ async def _commitments(
     if not campaign_ids:
         return {}
     item = CommitmentItem
-    conn = await session.connection()
-    rows = await conn.execute(
-        select(
-            Commitment.id,
-            Commitment.member_id,
-            Commitment.campaign_id,
-            Commitment.state,
-            Commitment.approved_version,
-            item.id,
-            item.text,
-            item.progress,
-            item.status,
-            item.deadline,
-            item.kind,
-            item.last_checkin_at,
-        )
-        .outerjoin(
-            item,
-            and_(
-                item.commitment_id == Commitment.id,
-                item.deleted_at.is_(None),
-                item.kind != "pledge",
-            ),
-        )
-        .where(
-            among(conn.dialect, Commitment.member_id, members),
-            Commitment.campaign_id.in_(sorted(campaign_ids)),
-        )
-        .order_by(Commitment.id, item.position)
+    columns = (item.id, item.text, item.progress, item.status, item.deadline, item.kind,
+               item.last_checkin_at)  # fmt: skip
+    rows = await commitment_repo.with_items(
+        session, members, campaign_ids, Commitment.state, columns
     )
     by_commitment: dict[int, MemberFacts] = {}
     for cid, member_id, campaign_id, state, approved, *rest in rows:

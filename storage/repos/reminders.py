@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Account, Commitment, CommitmentItem, Member, Unit, User
 from storage.repos import campaigns as campaign_repo
+from storage.repos import commitments as commitment_repo
 from storage.sql import among
 
 
@@ -134,33 +135,10 @@ async def _commitments(session: AsyncSession, found: dict[int, MemberYear], text
     if not campaign_ids:
         return
     item = CommitmentItem
-    conn = await session.connection()
-    rows = await conn.execute(
-        select(
-            Commitment.id,
-            Commitment.member_id,
-            Commitment.campaign_id,
-            Commitment.version,
-            Commitment.approved_version,
-            item.id,
-            item.text if texts else literal(""),
-            item.deadline,
-            item.progress,
-            item.last_checkin_at,
-        )
-        .outerjoin(
-            item,
-            and_(
-                item.commitment_id == Commitment.id,
-                item.deleted_at.is_(None),
-                item.kind != "pledge",
-            ),
-        )
-        .where(
-            among(conn.dialect, Commitment.member_id, found),
-            Commitment.campaign_id.in_(list(campaign_ids)),
-        )
-        .order_by(Commitment.id, item.position)
+    text = item.text if texts else literal("")
+    columns = (item.id, text, item.deadline, item.progress, item.last_checkin_at)
+    rows = await commitment_repo.with_items(
+        session, found, campaign_ids, Commitment.version, columns
     )
     for commitment_id, member_id, campaign_id, version, approved, *rest in rows:
         year = found.get(member_id) if member_id is not None else None
