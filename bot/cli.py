@@ -437,7 +437,17 @@ def outbox_retry_dead() -> None:
     _execute(work)
 
 
+def _attach_console() -> None:
+    """The committee's commands live in bot/cli_console.py (they import this module)."""
+    from bot import cli_console
+
+    app.add_typer(cli_console.import_app, name="import")
+    app.add_typer(cli_console.broadcast_app, name="broadcast")
+    app.add_typer(cli_console.audit_app, name="audit")
+
+
 def main() -> None:
+    _attach_console()
     try:
         app()
     except KeyboardInterrupt:

@@ -34,6 +34,9 @@ class Incoming:
     file_id: str | None = None  # the channel's id of a photo or document
     file_unique_id: str | None = None
     mime_type: str | None = None
+    caption: str | None = None  # the text sent with a photo or document
+    file_name: str | None = None
+    file_data: bytes | None = None  # a spreadsheet the adapter fetched (imports)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
     if actor.is_leader or actor.is_admin:
         rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
     if actor.is_admin:
+        rows.append((ctx.t("menu.broadcast"), ctx.t("menu.stats")))
         rows.append((ctx.t("menu.campaign"),))
     if not rows:
         return None

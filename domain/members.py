@@ -76,8 +76,21 @@ async def set_language(session: AsyncSession, actor: Actor, language: str) -> No
 
 def check_can_register(actor: Actor, invite: InviteDTO) -> None:
     """A person holds one membership; a role invite may be used by a member."""
-    if invite.role is Role.MEMBER and actor.member is not None:
+    if (invite.role is Role.MEMBER or invite.member_id) and actor.member is not None:
         raise DomainError("register.already_member")
+
+
+async def personal_record(session: AsyncSession, invite: InviteDTO) -> MemberDTO | None:
+    """The member record a personal invite (from an import) is for; DomainError if someone
+    has taken it meanwhile or the member left."""
+    if invite.member_id is None:
+        return None
+    member = await repo.get(session, invite.member_id)
+    if member is None or member.status != "active":
+        raise DomainError("invite.unknown")
+    if member.user_id is not None:
+        raise DomainError("invite.used_up")
+    return member
 
 
 async def register(
@@ -94,10 +107,13 @@ async def register(
         raise DomainError("invite.unknown")
     check_can_register(actor, invite)
     unit = await invite_unit(session, invite)
+    record = await personal_record(session, invite)
     if not await invite_repo.consume(session, invite.id, now):
         raise DomainError("invite.used_up")
     member = actor.member
-    if member is None and unit.kind.is_cell:
+    if record is not None:
+        member = await _link(session, actor, record, timezone, now)
+    elif member is None and unit.kind.is_cell:
         member = await _new_member(session, actor, unit, profile, timezone, now)
     if invite.role is not Role.MEMBER:
         await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
@@ -125,13 +141,25 @@ async def _new_member(
     return member
 
 
+async def _link(
+    session: AsyncSession, actor: Actor, record: MemberDTO, timezone: str, now: datetime
+) -> MemberDTO:
+    """The person takes up the record an import made for them."""
+    if not await repo.link_user(session, record.id, actor.user_id):
+        raise DomainError("invite.used_up")
+    await schedule_repo.ensure(session, record.id, timezone, now)
+    linked = await repo.get(session, record.id)
+    assert linked is not None
+    return linked
+
+
 def _optional_position(value: object) -> str | None:
     return validation.position(str(value)) if value else None
 
 
 def needs_profile(actor: Actor, invite: InviteDTO, unit: UnitDTO) -> bool:
-    """Whether using this invite asks for name and position."""
-    return actor.member is None and unit.kind.is_cell
+    """Whether using this invite asks for name and position (a personal one knows them)."""
+    return actor.member is None and unit.kind.is_cell and invite.member_id is None
 
 
 async def update_profile(session: AsyncSession, actor: Actor, field: str, raw: object) -> MemberDTO:

@@ -32,12 +32,21 @@ class Attachment:
 
     kind: str  # "photo" or "document"
     filename: str
-    data: bytes
+    data: bytes = b""
+    file_id: str | None = None  # a file the network already holds (an admin's upload)
 
 
 class Channel(Protocol):
     name: str
 
     async def deliver(
-        self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None = None
-    ) -> Result: ...
+        self,
+        chat_id: str,
+        text: str,
+        markup: Markup | None,
+        attachment: Attachment | None = None,
+        edit: str | None = None,
+    ) -> Result:
+        """Send a message; with `edit` (a message id sent before), replace that message's
+        text instead, where the network allows editing (else send it anew)."""
+        ...

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
+from jobs import broadcasts
 from jobs.channel import Attachment, Markup
 from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
@@ -46,6 +47,7 @@ class Composition:
     ready: list[OutboxRow] = field(default_factory=list)  # texts filled in, in claim order
     obsolete: list[OutboxRow] = field(default_factory=list)  # nothing left to say
     attachments: dict[int, Attachment] = field(default_factory=dict)  # by row id
+    edits: dict[int, str] = field(default_factory=dict)  # row id -> message id to replace
 
 
 async def compose(
@@ -58,7 +60,10 @@ async def compose(
         result.ready = list(rows)
         return result
     languages = await user_repo.languages(session, [r.user_id for r in todo if r.user_id])
-    about = [r for r in todo if r.kind not in REPORTS]
+    announced = await broadcasts.compose(
+        session, [r for r in todo if r.kind in broadcasts.KINDS], languages
+    )
+    about = [r for r in todo if r.kind not in REPORTS and r.kind not in broadcasts.KINDS]
     years = await reminder_repo.load(session, sorted({r.subject_id for r in about if r.subject_id}))
     reports = await _reports(session, [r for r in todo if r.kind in REPORTS], now, zone)
     printed = await _printables(session, [r for r in todo if r.kind in PRINTED], reports, now, zone)
@@ -67,7 +72,9 @@ async def compose(
             result.ready.append(row)
             continue
         lang = languages.get(row.user_id or 0, "vi")
-        if row.kind in PRINTED:
+        if row.id in announced:
+            message = _announced(row, announced[row.id], result)
+        elif row.kind in PRINTED:
             printable = printed.get(row.subject_id or 0)
             message = _printed(row, printable, lang, result) if printable else None
         elif row.kind in REPORTS:
@@ -80,6 +87,21 @@ async def compose(
         else:
             result.ready.append(replace(row, text=message[0], markup=message[1]))
     return result
+
+
+def _announced(
+    row: OutboxRow,
+    found: tuple[str, Markup | None, Attachment | None, str | None] | None,
+    result: Composition,
+) -> Message | None:
+    if found is None:
+        return None
+    text, markup, attachment, edit = found
+    if attachment is not None:
+        result.attachments[row.id] = attachment
+    if edit is not None:
+        result.edits[row.id] = edit
+    return text, markup
 
 
 def _week_of(row: OutboxRow) -> str:

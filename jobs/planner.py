@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import reminders
 from domain.members import leaders_along
-from jobs import digests
+from jobs import broadcasts, digests
 from storage.repos import outbox as outbox_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import schedules as schedule_repo
@@ -49,6 +49,7 @@ async def tick(
     await asyncio.gather(
         *(_work(sessions, now, batch, escalate_after, result) for _ in range(workers))
     )
+    result.queued += await broadcasts.plan(sessions, now)
     if reports is not None:
         result.queued += await digests.plan(sessions, now, reports)
         result.queued += await digests.plan_meetings(sessions, now, reports)

@@ -89,6 +89,7 @@ class Sender:
         self._flusher: asyncio.Task[None] | None = None
         self._prefetch: asyncio.Task[Batch] | None = None
         self._attachments: dict[int, Attachment] = {}  # files composed for the rows in hand
+        self._edits: dict[int, str] = {}  # rows that replace a message sent before
 
     async def run_once(self) -> int:
         """Send one batch; returns how many rows were taken. The next batch is claimed and
@@ -128,6 +129,7 @@ class Sender:
             return batch
         for row in batch.rows:
             self._attachments.pop(row.id, None)
+            self._edits.pop(row.id, None)
         return None
 
     async def _compose(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
@@ -136,6 +138,7 @@ class Sender:
             await session.connection(execution_options=READ_ONLY)  # reads only: no write lock
             done = await compose(session, rows, now, ZoneInfo(self.config.timezone))
         self._attachments.update(done.attachments)
+        self._edits.update(done.edits)
         for row in done.obsolete:
             self._count(repo.OBSOLETE)
             self._pending.append(
@@ -156,7 +159,10 @@ class Sender:
         while True:
             await self.limiter.wait(row.chat_id)
             attachment = self._attachments.get(row.id)
-            result = await channel.deliver(row.chat_id, row.text or "", row.markup, attachment)
+            edit = self._edits.get(row.id)
+            result = await channel.deliver(
+                row.chat_id, row.text or "", row.markup, attachment, edit
+            )
             if result.outcome is not Outcome.RATE_LIMITED:
                 return result
             self._count("rate_limited")
@@ -165,6 +171,7 @@ class Sender:
     async def _record(self, row: OutboxRow, result: Result) -> None:
         now = self.clock()
         self._attachments.pop(row.id, None)
+        self._edits.pop(row.id, None)
         self._count(result.outcome.value)
         done: dict[str, object] = {"id": row.id, "lease_owner": None, "lease_until": None}
         if result.outcome is Outcome.SENT:

@@ -95,6 +95,7 @@ class InviteDTO:
     uses: int
     revoked_at: datetime | None
     created_by: int | None = None
+    member_id: int | None = None  # a personal invite: using it links this member record
 
 
 @dataclass(frozen=True)

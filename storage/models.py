@@ -111,6 +111,7 @@ class Member(Base):
     is_head: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="active")
     exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    phone: Mapped[str | None] = mapped_column(String(20))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -146,6 +147,10 @@ class Invite(Base):
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A personal invite (from an import): using it links the person to this member record.
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Conversation(Base):
@@ -317,11 +322,53 @@ class Schedule(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Broadcast(Base):
+    """An announcement from the committee to part of the tree (thông báo), sent through the
+    outbox: one row per recipient, keyed `broadcast:<id>:<user>`."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_state_send_at", "state", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)  # the subtrees; [] = the whole tree
+    audience: Mapped[str] = mapped_column(String(16))  # everyone, secretaries, heads, ...
+    text: Mapped[str] = mapped_column(Text)
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo or document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))  # scheduled, sending, done, cancelled
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    report_channel: Mapped[str | None] = mapped_column(String(16))
+    report_chat_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who did what, when, where: admins' and secretaries' actions (nhật ký)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    unit_path: Mapped[str | None] = mapped_column(String(512))  # where: scoped reads use it
+    subject: Mapped[str | None] = mapped_column(String(64))  # e.g. "member:12", "broadcast:3"
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
 class OutboxMessage(Base):
     """Every message the bot sends on its own initiative, sent exactly once by the sender."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_not_before", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_state_not_before", "state", "not_before"),
+        Index("ix_outbox_kind_subject", "kind", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -10,7 +10,12 @@ from bot.screens import Screen, rows
 from domain import validation
 from domain.errors import DomainError
 from domain.invites import check_token, get_invite, invite_unit
-from domain.members import check_can_register, leaders_to_notify, needs_profile
+from domain.members import (
+    check_can_register,
+    leaders_to_notify,
+    needs_profile,
+    personal_record,
+)
 from domain.members import register as register_member
 from domain.units import path_names
 from storage.dto import Role, UnitDTO
@@ -32,6 +37,14 @@ async def begin(ctx: Ctx, token: str) -> None:
         ctx.reply(views.home(ctx, "register.already_member"))
         return
     data: dict[str, object] = {"invite": invite.id, "role": invite.role.value}
+    try:
+        record = await personal_record(ctx.session, invite)
+    except DomainError as error:
+        ctx.reply(Screen(ctx.t(error.key) + "\n\n" + ctx.t("invite.ask_new"), remove_menu=True))
+        return
+    if record is not None:
+        data["personal"] = record.full_name
+        data["personal_position"] = record.position or ""
     path = " / ".join(await path_names(ctx.session, unit))
     if needs_profile(ctx.actor, invite, unit):
         await ctx.set_state(NAME, data)
@@ -190,6 +203,17 @@ def _head_screen(ctx: Ctx) -> Screen:
 
 def _confirm_screen(ctx: Ctx, unit: UnitDTO, data: dict[str, object]) -> Screen:
     role = Role(str(data.get("role", "member")))
+    if "personal" in data:
+        text = ctx.t(
+            "reg.confirm_personal",
+            name=str(data["personal"]),
+            position=str(data.get("personal_position") or ctx.t("profile.no_position")),
+            unit=unit.name,
+        )
+        if role is not Role.MEMBER:
+            text += "\n" + ctx.t("reg.personal_role", role=views.role_name(role))
+        buttons = rows(ctx.choice("reg.ok", "reg:ok"), ctx.choice("reg.cancel", "reg:cancel"))
+        return Screen(text, buttons)
     if "name" not in data:
         text = ctx.t("reg.confirm_role", role=views.role_name(role), unit=unit.name)
         buttons = rows(ctx.choice("reg.ok", "reg:ok"), ctx.choice("reg.cancel", "reg:cancel"))

@@ -5,16 +5,20 @@ from __future__ import annotations
 from bot.flows import (
     appoint,
     approvals,
+    audit,
+    broadcast,
     campaigns,
     checkins,
     commitments,
     desk,
+    imports,
     invites,
     profile,
     progress,
     registration,
     reminders,
     start,
+    stats,
     units,
 )
 from bot.router import Router
@@ -36,6 +40,10 @@ def build_router() -> Router:
         progress,
         reminders,
         desk,
+        broadcast,
+        stats,
+        imports,
+        audit,
     )
     for flow in flows:
         flow.register(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -47,6 +48,7 @@ def _message_parts(message: Message) -> dict[str, str | None]:
             "file_id": photo.file_id,
             "file_unique_id": photo.file_unique_id,
             "mime_type": "image/jpeg",
+            "caption": message.caption,
         }
     if message.document is not None:
         doc = message.document
@@ -55,6 +57,8 @@ def _message_parts(message: Message) -> dict[str, str | None]:
             "file_id": doc.file_id,
             "file_unique_id": doc.file_unique_id,
             "mime_type": doc.mime_type,
+            "caption": message.caption,
+            "file_name": doc.file_name,
         }
     if text is None:
         return {"content": _content_kind(message)}
@@ -76,9 +80,33 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     incoming = to_incoming(update)
     if incoming is None:
         return
+    if _is_spreadsheet(update):
+        incoming = await _with_file(incoming, context)
     runtime: Runtime = context.application.bot_data[RUNTIME]
     outcome = await runtime.handle(incoming)
     await _answer(update, context, outcome)
+
+
+SPREADSHEETS = (".xlsx", ".csv")
+FETCH_MAX = 20 * 1024 * 1024  # what the Bot API lets a bot download
+
+
+def _is_spreadsheet(update: Update) -> bool:
+    """A members file sent for an import: fetched here, so the flows see its bytes."""
+    doc = update.message.document if update.message is not None else None
+    if doc is None or not (doc.file_name or "").lower().endswith(SPREADSHEETS):
+        return False
+    return (doc.file_size or 0) <= FETCH_MAX
+
+
+async def _with_file(incoming: Incoming, context: ContextTypes.DEFAULT_TYPE) -> Incoming:
+    try:
+        found = await context.bot.get_file(incoming.file_id or "")
+        data = bytes(await found.download_as_bytearray())
+    except TelegramError as error:  # the flow answers that the file could not be read
+        log.warning("could not fetch %s: %s", incoming.file_name, error)
+        return incoming
+    return replace(incoming, file_data=data)
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:

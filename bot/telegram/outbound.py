@@ -30,17 +30,43 @@ class TelegramChannel:
         await self._client.aclose()
 
     async def deliver(
-        self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None = None
+        self,
+        chat_id: str,
+        text: str,
+        markup: Markup | None,
+        attachment: Attachment | None = None,
+        edit: str | None = None,
     ) -> Result:
         try:
-            response = await self._post(chat_id, text, markup, attachment)
+            if edit is not None:
+                response = await self._edit(chat_id, edit, text, markup)
+            else:
+                response = await self._post(chat_id, text, markup, attachment)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             return Result(Outcome.RETRY, reason=f"network: {type(error).__name__}")
         except httpx.TimeoutException as error:
             return Result(Outcome.UNKNOWN, reason=f"no answer: {type(error).__name__}")
         except httpx.HTTPError as error:
             return Result(Outcome.UNKNOWN, reason=f"broken answer: {type(error).__name__}")
-        return _result(response)
+        result = _result(response)
+        if edit is not None and result.outcome is Outcome.REJECTED and _unchanged(result):
+            return Result(Outcome.SENT, message_id=edit)  # the same figures as last time
+        return result
+
+    async def _edit(
+        self, chat_id: str, message_id: str, text: str, markup: Markup | None
+    ) -> httpx.Response:
+        body: dict[str, object] = {
+            "chat_id": chat_id,
+            "message_id": int(message_id),
+            "text": text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+        keyboard = _keyboard(markup)
+        if keyboard:
+            body["reply_markup"] = keyboard
+        return await self._client.post(self._base + "editMessageText", json=body)
 
     async def _post(
         self, chat_id: str, text: str, markup: Markup | None, attachment: Attachment | None
@@ -62,8 +88,16 @@ class TelegramChannel:
         form = {"chat_id": chat_id, "caption": text[:CAPTION_MAX], "parse_mode": "HTML"}
         if keyboard:
             form["reply_markup"] = json.dumps(keyboard)
+        if attachment.file_id is not None:  # already on Telegram's servers: by reference
+            return await self._client.post(
+                self._base + method, data={**form, field: attachment.file_id}
+            )
         files = {field: (attachment.filename, attachment.data)}
         return await self._client.post(self._base + method, data=form, files=files)
+
+
+def _unchanged(result: Result) -> bool:
+    return "message is not modified" in result.reason
 
 
 def _keyboard(markup: Markup | None) -> dict[str, object] | None:

@@ -94,7 +94,9 @@ async def _send(bot: Bot, chat_id: int | str, screen: Screen) -> None:
 
 async def _send_file(bot: Bot, chat_id: int | str, screen: Screen, file: Attachment) -> None:
     caption = screen.text[: MessageLimit.CAPTION_LENGTH]
-    upload = InputFile(file.data, filename=file.filename)
+    upload: InputFile | str = (
+        file.file_id if file.file_id is not None else InputFile(file.data, filename=file.filename)
+    )
     reply_markup = markup(screen)
     if file.kind == "photo":
         await bot.send_photo(

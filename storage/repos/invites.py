@@ -22,6 +22,7 @@ def to_dto(row: Invite) -> InviteDTO:
         row.uses,
         row.revoked_at,
         row.created_by,
+        row.member_id,
     )
 
 

@@ -111,3 +111,14 @@ async def secretary_name(session: AsyncSession, unit_id: int) -> str:
         .limit(1)
     )
     return name or ""
+
+
+async def link_user(session: AsyncSession, member_id: int, user_id: int) -> bool:
+    """Give an imported record its person; False if someone took it first."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.user_id.is_(None), Member.status == "active")
+        .values(user_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -11,13 +11,24 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES, po_path
+from domain.audit import ACTIONS as AUDIT_ACTIONS
 from domain.commitments import ACTIONS
 from domain.schedules import CADENCES
+from jobs.admin_files import (
+    AUDIT_COLUMNS,
+    ERROR_COLUMNS,
+    LINK_COLUMNS,
+    STATS_COLUMNS,
+    TEMPLATE_COLUMNS,
+)
 from jobs.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
 from jobs.report_print import COLUMNS as PRINT_COLUMNS
 from jobs.report_print import KINDS as PRINT_KINDS
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
+from storage.repos.broadcasts import AUDIENCES, CANCELLED, DONE, SCHEDULED, SENDING
 
+ADMIN_COLUMNS = (*LINK_COLUMNS, *ERROR_COLUMNS, *STATS_COLUMNS, *AUDIT_COLUMNS)
+BROADCAST_STATES = (SCHEDULED, SENDING, DONE, CANCELLED)
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_]*[a-z0-9])+$")  # f-string stems end in _ or .
 SOURCES = ("bot", "domain", "jobs")
@@ -80,6 +91,11 @@ def dynamic_keys() -> set[str]:
         | {f"xlsx.col_{c}" for c in (*MEMBER_COLUMNS, *ITEM_COLUMNS, *UNIT_COLUMNS)}
         | {f"print.col_{c}" for c in PRINT_COLUMNS}
         | {f"print.kind_{k}" for k in PRINT_KINDS}
+        | {f"admin.col_{c}" for c in ADMIN_COLUMNS}
+        | {f"import.col_{c}" for c in TEMPLATE_COLUMNS}
+        | {f"bc.aud_{a}" for a in AUDIENCES}
+        | {f"bc.state_{s}" for s in BROADCAST_STATES}
+        | {f"audit.{a}" for a in AUDIT_ACTIONS}
     )
 
 

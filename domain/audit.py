@@ -1,0 +1,75 @@
+"""Who did what, when, where: the audit log of admins' and secretaries' actions.
+
+Entries are written in the same transaction as the action, so a rolled-back action leaves
+no entry. Reading is scoped: an admin sees entries in the subtrees they administer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.access import Actor, require
+from storage.dto import Role
+from storage.repos import audit as repo
+from storage.repos.audit import AuditDTO
+
+# Every action written to the log (the catalog has "audit.<action>" for each).
+ACTIONS = (
+    "import_members",
+    "broadcast_create",
+    "broadcast_cancel",
+    "commitment_approve",
+    "commitment_return",
+    "checkin_proxy",
+    "nudge",
+    "invite_create",
+    "invite_revoke",
+    "appoint",
+    "exempt",
+    "campaign_create",
+    "campaign_change",
+    "unit_add",
+    "unit_rename",
+    "meeting_day",
+)
+PAGE = 20
+EXPORT_LIMIT = 50_000
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor | None,
+    action: str,
+    now: datetime,
+    unit_path: str | None = None,
+    subject: str | None = None,
+    **detail: object,
+) -> None:
+    """Log an action; `actor` None is the operator's command line."""
+    assert action in ACTIONS, action
+    user_id = actor.user_id if actor is not None else None
+    detail = {k: v for k, v in detail.items() if v is not None}
+    await repo.add(session, now, user_id, action, unit_path, subject, detail)
+
+
+def _scope(actor: Actor) -> list[str] | None:
+    if actor.is_tree_admin():
+        return None
+    return sorted({g.unit_path for g in actor.grants if g.role is Role.ADMIN and g.unit_path})
+
+
+async def latest(
+    session: AsyncSession, actor: Actor, limit: int = PAGE, before_id: int | None = None
+) -> list[AuditDTO]:
+    """The newest entries the admin may see."""
+    require(actor.is_admin)
+    return await repo.latest(session, _scope(actor), limit, before_id)
+
+
+async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDTO]:
+    """For export: the admin's scope, or everything for the operator (actor None)."""
+    if actor is None:
+        return await repo.latest(session, None, EXPORT_LIMIT)
+    require(actor.is_admin)
+    return await repo.latest(session, _scope(actor), EXPORT_LIMIT)

@@ -1,0 +1,250 @@
+"""Announcements from the committee to part of the tree (thông báo).
+
+An admin picks where (their whole scope, or some units: each counts with its subtree) and who
+(everyone, secretaries and deputies, heads of agencies, members without a submitted
+commitment), sees the number of recipients, and confirms, now or for a time. The planner
+turns a due broadcast into one outbox row per person in one transaction (jobs/broadcasts.py);
+cancelling closes the rows not yet sent. Every read and write is scoped: an admin sees only
+broadcasts whose units all lie in what they administer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import audit
+from domain.access import Actor, require
+from domain.errors import DomainError, NotFound
+from storage.dto import Role, UnitDTO
+from storage.repos import broadcasts as repo
+from storage.repos import units as unit_repo
+from storage.repos.broadcasts import AUDIENCES, BroadcastDTO
+
+TEXT_MAX = 3500
+CAPTION_MAX = 1000  # Telegram's caption limit is 1,024 with our heading
+MAX_UNITS = 50
+MAX_AHEAD = timedelta(days=60)
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class Status:
+    broadcast: BroadcastDTO
+    sent: int
+    pending: int  # not yet sent, being sent, or waiting to retry
+    unreachable: int
+    failed: int  # rejected, gave up, or unknown (a timeout after sending)
+    cancelled: int
+
+    @property
+    def finished(self) -> bool:
+        return self.broadcast.state in (repo.DONE, repo.CANCELLED)
+
+
+def check_text(raw: str, with_attachment: bool) -> str:
+    text = raw.strip()
+    limit = CAPTION_MAX if with_attachment else TEXT_MAX
+    if not text and not with_attachment:
+        raise DomainError("bc.empty")
+    if len(text) > limit:
+        raise DomainError("bc.too_long", max=limit, got=len(text))
+    return text
+
+
+_WHEN = re.compile(
+    r"^\s*(?:(?P<h1>\d{1,2})[:hg](?P<m1>\d{2})\s+)?(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})"
+    r"(?:[/.-](?P<y>\d{4}))?(?:\s+(?P<h2>\d{1,2})[:hg](?P<m2>\d{2}))?\s*$"
+)
+
+
+def parse_when(raw: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """'08:00 25/11/2026', '25/11/2026 08:00', '25/11 8h00' (local time) -> a UTC moment in
+    the future, within MAX_AHEAD."""
+    match = _WHEN.match(raw or "")
+    if match is None or (match["h1"] is None) == (match["h2"] is None):
+        raise DomainError("bc.bad_time_format")
+    local_now = now.astimezone(zone)
+    hour, minute = (match["h1"], match["m1"]) if match["h1"] else (match["h2"], match["m2"])
+    try:
+        moment = datetime(
+            int(match["y"] or local_now.year),
+            int(match["mo"]),
+            int(match["d"]),
+            int(hour),
+            int(minute),
+            tzinfo=zone,
+        )
+    except ValueError:
+        raise DomainError("bc.bad_time_format") from None
+    if match["y"] is None and moment < local_now:
+        moment = moment.replace(year=moment.year + 1)  # "05/01" typed in December
+    if not now < moment <= now + MAX_AHEAD:
+        raise DomainError("bc.bad_time", days=MAX_AHEAD.days)
+    return moment.astimezone(UTC)
+
+
+def check_audience(audience: str) -> str:
+    if audience not in AUDIENCES:
+        raise DomainError("bc.bad_audience")
+    return audience
+
+
+async def _scope_paths(session: AsyncSession, actor: Actor, unit_ids: list[int]) -> list[str]:
+    """The subtrees a broadcast covers, each one the admin's; [] (tree admin): everything."""
+    require(actor.is_admin)
+    if not unit_ids:
+        if actor.is_tree_admin():
+            return []
+        paths = {g.unit_path for g in actor.grants if g.role is Role.ADMIN and g.unit_path}
+        return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    if len(unit_ids) > MAX_UNITS:
+        raise DomainError("bc.too_many_units", max=MAX_UNITS)
+    units = await unit_repo.many(session, unit_ids)
+    if len(units) != len(set(unit_ids)) or not all(actor.is_admin_of(u) for u in units.values()):
+        raise NotFound()
+    return sorted(u.path for u in units.values())
+
+
+async def count(session: AsyncSession, actor: Actor, unit_ids: list[int], audience: str) -> int:
+    paths = await _scope_paths(session, actor, unit_ids)
+    return await repo.count_recipients(session, paths, check_audience(audience))
+
+
+async def units_named(session: AsyncSession, actor: Actor, unit_ids: list[int]) -> list[UnitDTO]:
+    await _scope_paths(session, actor, unit_ids)
+    found = await unit_repo.many(session, unit_ids)
+    return [found[i] for i in unit_ids if i in found]
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    text: str,
+    attachment: tuple[str, str] | None,
+    unit_ids: list[int],
+    audience: str,
+    send_at: datetime,
+    report_to: tuple[str, str] | None,
+    now: datetime,
+) -> BroadcastDTO:
+    """Queue a broadcast for `send_at` (now or later); the planner sends it when it comes."""
+    paths = await _scope_paths(session, actor, unit_ids)
+    text = check_text(text, attachment is not None)
+    check_audience(audience)
+    if not now - timedelta(minutes=5) <= send_at <= now + MAX_AHEAD:
+        raise DomainError("bc.bad_time", days=MAX_AHEAD.days)
+    found = await repo.count_recipients(session, paths, audience)
+    if found == 0:
+        raise DomainError("bc.nobody")
+    created = await repo.add(
+        session,
+        created_by=actor.user_id,
+        unit_ids=sorted(set(unit_ids)),
+        audience=audience,
+        text=text,
+        attachment_kind=attachment[0] if attachment else None,
+        attachment_file_id=attachment[1] if attachment else None,
+        send_at=max(send_at, now),
+        state=repo.SCHEDULED,
+        recipients=found,
+        report_channel=report_to[0] if report_to else None,
+        report_chat_id=report_to[1] if report_to else None,
+        created_at=now,
+    )
+    await audit.record(
+        session,
+        actor,
+        "broadcast_create",
+        now,
+        unit_path=_where(paths),
+        subject=f"broadcast:{created.id}",
+        audience=audience,
+        recipients=found,
+        send_at=created.send_at.isoformat(),
+    )
+    return created
+
+
+def _where(paths: list[str]) -> str | None:
+    """One path for the audit entry: the common ancestor of the subtrees, if any."""
+    if not paths:
+        return None
+    parts = [p.strip("/").split("/") for p in paths]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return "/" + "".join(f"{c}/" for c in common) if common else None
+
+
+async def visible(session: AsyncSession, actor: Actor, broadcast_id: int) -> BroadcastDTO:
+    """A broadcast the admin may see: all its units in their scope (NotFound otherwise)."""
+    found = await repo.get(session, broadcast_id)
+    if found is None or not actor.is_admin:
+        raise NotFound()
+    if not found.unit_ids:
+        if not actor.is_tree_admin() and found.created_by != actor.user_id:
+            raise NotFound()
+        return found
+    units = await unit_repo.many(session, found.unit_ids)
+    if not all(actor.is_admin_of(u) for u in units.values()):
+        raise NotFound()
+    return found
+
+
+async def status(session: AsyncSession, broadcast: BroadcastDTO) -> Status:
+    d = await repo.delivery(session, broadcast.id)
+    pending = d.get("pending", 0) + d.get("sending", 0)
+    if broadcast.state == repo.SCHEDULED:
+        pending = broadcast.recipients
+    failed = d.get("failed", 0) + d.get("dead", 0) + d.get("unknown", 0)
+    return Status(
+        broadcast, d.get("sent", 0), pending, d.get("unreachable", 0), failed, d.get("obsolete", 0)
+    )
+
+
+async def status_of(session: AsyncSession, actor: Actor, broadcast_id: int) -> Status:
+    return await status(session, await visible(session, actor, broadcast_id))
+
+
+async def recent(session: AsyncSession, actor: Actor) -> list[BroadcastDTO]:
+    """The latest broadcasts the admin may see."""
+    require(actor.is_admin)
+    shown: list[BroadcastDTO] = []
+    for b in await repo.recent(session, RECENT * 5):
+        try:
+            shown.append(await visible(session, actor, b.id))
+        except NotFound:
+            continue
+        if len(shown) == RECENT:
+            break
+    return shown
+
+
+async def cancel(session: AsyncSession, actor: Actor, broadcast_id: int, now: datetime) -> Status:
+    """Stop a broadcast: before it goes, nothing is sent; while it goes, the rest is not."""
+    broadcast = await visible(session, actor, broadcast_id)
+    if broadcast.state in (repo.DONE, repo.CANCELLED):
+        raise DomainError("bc.already_finished")
+    dropped = await repo.drop_pending(session, broadcast.id)
+    await repo.set_state(session, broadcast.id, repo.CANCELLED, finished_at=now)
+    units = await unit_repo.many(session, broadcast.unit_ids)
+    await audit.record(
+        session,
+        actor,
+        "broadcast_cancel",
+        now,
+        unit_path=_where(sorted(u.path for u in units.values())),
+        subject=f"broadcast:{broadcast.id}",
+        dropped=dropped,
+    )
+    updated = await repo.get(session, broadcast.id)
+    assert updated is not None
+    return await status(session, updated)

@@ -1,0 +1,184 @@
+"""The committee's files: invite links after an import, the import's bad rows, roll-up
+statistics (XLSX and a PNG chart), the audit log. Written with openpyxl in write-only mode,
+so a province's 150,000 links stay within memory."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from domain.imports import Link, RowError
+from domain.names import sort_key
+from domain.stats import UnitStats
+from locales.catalog import plain
+from storage.repos.audit import AuditDTO
+
+HEADER = PatternFill("solid", fgColor="FFE8E8E8")
+GROUP = PatternFill("solid", fgColor="FFFFF4D6")
+LINK_COLUMNS = ("n", "name", "position", "role", "link")
+ERROR_COLUMNS = ("line", "reason")
+STATS_COLUMNS = (
+    "unit", "members", "registered", "registered_pct", "approved", "approved_pct",
+    "active", "active_pct", "unreachable",
+)  # fmt: skip
+AUDIT_COLUMNS = ("at", "who", "action", "subject", "detail")
+
+
+def _book(
+    lang: str, title: str, columns: Sequence[str], widths: Sequence[int]
+) -> tuple[Workbook, WriteOnlyWorksheet]:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for n, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + n)].width = width
+    sheet.freeze_panes = "A4"
+    sheet.append([_styled(sheet, title, Font(bold=True, size=13))])
+    sheet.append([])
+    sheet.append(
+        [_styled(sheet, plain(lang, f"admin.col_{c}"), Font(bold=True), HEADER) for c in columns]
+    )
+    return book, sheet
+
+
+def _styled(
+    sheet: WriteOnlyWorksheet, value: str, font: Font, fill: PatternFill | None = None
+) -> Cell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell
+
+
+def _bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def links_xlsx(lang: str, links: Sequence[Link], link_of: Callable[[str], str]) -> bytes:
+    """One row per member, grouped by cell under a shaded line naming it."""
+    title = plain(lang, "admin.links_title", n=len(links))
+    book, sheet = _book(lang, title, LINK_COLUMNS, (6, 30, 28, 14, 60))
+    ordered = sorted(links, key=lambda k: (k.unit, sort_key(k.full_name)))
+    unit = None
+    n = 0
+    for link in ordered:
+        if link.unit != unit:
+            unit = link.unit
+            sheet.append([_styled(sheet, unit, Font(bold=True), GROUP)])
+            n = 0
+        n += 1
+        role = plain(lang, f"role.{link.role.value}")
+        sheet.append([n, link.full_name, link.position or "", role, link_of(link.token)])
+    return _bytes(book)
+
+
+def errors_xlsx(lang: str, errors: Sequence[RowError]) -> bytes:
+    title = plain(lang, "admin.errors_title", n=len(errors))
+    book, sheet = _book(lang, title, ERROR_COLUMNS, (10, 90))
+    for error in errors:
+        sheet.append([error.line, plain(lang, error.key, **error.params)])
+    return _bytes(book)
+
+
+def stats_xlsx(lang: str, title: str, stats: Sequence[UnitStats]) -> bytes:
+    book, sheet = _book(lang, title, STATS_COLUMNS, (40, 12, 12, 10, 12, 10, 12, 10, 14))
+    for s in stats:
+        sheet.append(
+            [
+                s.name,
+                s.members,
+                s.registered,
+                s.registered_pct,
+                s.approved,
+                s.approved_pct,
+                s.active,
+                s.active_pct,
+                s.unreachable,
+            ]
+        )
+    return _bytes(book)
+
+
+def audit_xlsx(lang: str, entries: Sequence[AuditDTO], zone: ZoneInfo) -> bytes:
+    title = plain(lang, "admin.audit_title", n=len(entries))
+    book, sheet = _book(lang, title, AUDIT_COLUMNS, (18, 28, 30, 20, 60))
+    for e in entries:
+        sheet.append(
+            [
+                _local(e.at, zone),
+                e.user_name or plain(lang, "audit.operator"),
+                plain(lang, f"audit.{e.action}"),
+                e.subject or "",
+                ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items())),
+            ]
+        )
+    return _bytes(book)
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+def stats_png(lang: str, title: str, stats: Sequence[UnitStats]) -> bytes:
+    """Horizontal bars per child unit: registered, approved and active percentages."""
+    from matplotlib.figure import Figure  # loaded when first drawn
+
+    shown = list(stats)[:25]
+    fig = Figure(figsize=(8.0, 1.8 + 0.42 * max(len(shown), 1)), dpi=110)
+    axes = fig.subplots()
+    names = [_short(s.name) for s in shown][::-1]
+    series = (
+        ("registered_pct", "#4C78A8"),
+        ("approved_pct", "#54A24B"),
+        ("active_pct", "#F58518"),
+    )
+    bar = 0.26
+    for n, (field, colour) in enumerate(series):
+        values = [float(getattr(s, field)) for s in shown][::-1]
+        offsets = [i + (n - 1) * bar for i in range(len(shown))]
+        axes.barh(
+            offsets, values, height=bar, color=colour, label=plain(lang, f"admin.col_{field}")
+        )
+    axes.set_yticks(range(len(shown)), names)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("%")
+    axes.set_title(title)
+    axes.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    fig.clear()
+    return buffer.getvalue()
+
+
+def _short(name: str, limit: int = 34) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+TEMPLATE_COLUMNS = ("unit", "name", "position", "head", "role", "phone")
+
+
+def template_xlsx(lang: str) -> bytes:
+    """An empty members list with its headers and two example rows."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([plain(lang, f"import.col_{c}") for c in TEMPLATE_COLUMNS])
+    for row in (
+        plain(lang, "import.example_1").split("|"),
+        plain(lang, "import.example_2").split("|"),
+    ):
+        sheet.append(row)
+    for n, width in enumerate((60, 26, 26, 16, 14, 14)):
+        sheet.column_dimensions[chr(ord("A") + n)].width = width
+        sheet.cell(row=1, column=n + 1).font = Font(bold=True)
+    return _bytes(book)

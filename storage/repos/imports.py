@@ -1,0 +1,84 @@
+"""Bulk writes for importing members: thousands of rows in a few statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Invite, Member
+from storage.sql import among
+
+CHUNK = 5_000  # ids per lookup
+
+
+@dataclass(frozen=True)
+class KnownMember:
+    id: int
+    unit_id: int
+    user_id: int | None
+    full_name: str
+    position: str | None
+    is_head: bool
+    phone: str | None
+
+
+async def active_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[KnownMember]:
+    """The active members of these cells."""
+    dialect = session.get_bind().dialect
+    found: list[KnownMember] = []
+    ids = sorted(set(unit_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = await session.execute(
+            select(
+                Member.id,
+                Member.unit_id,
+                Member.user_id,
+                Member.full_name,
+                Member.position,
+                Member.is_head,
+                Member.phone,
+            )
+            .where(among(dialect, Member.unit_id, ids[start : start + CHUNK]))
+            .where(Member.status == "active")
+        )
+        found.extend(KnownMember(*row) for row in rows)
+    return found
+
+
+async def add_members(session: AsyncSession, rows: Sequence[dict[str, object]]) -> list[int]:
+    """Insert members; their ids in the order given."""
+    if not rows:
+        return []
+    result = await session.execute(
+        insert(Member).returning(Member.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [int(i) for i in result.scalars()]
+
+
+async def update_members(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    """Each dict: id and the columns to set (position, is_head, phone)."""
+    if rows:
+        await session.execute(update(Member), list(rows))
+
+
+async def add_invites(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    if rows:
+        await session.execute(insert(Invite), list(rows))
+
+
+async def revoke_personal(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> None:
+    """Revoke the open personal invites of these members (their links are being reissued)."""
+    dialect = session.get_bind().dialect
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), CHUNK):
+        await session.execute(
+            update(Invite)
+            .where(among(dialect, Invite.member_id, ids[start : start + CHUNK]))
+            .where(Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
