@@ -105,6 +105,7 @@ class FakeBotAPI:
         self.pushed: dict[int, dict[str, Any]] = {}
         self.chaos: dict[str, tuple[float, float, float]] = {}  # method -> (p5xx, p_slow, delay)
         self.rng = random.Random(7)
+        self.files: dict[str, bytes] = {}  # file id -> what a user uploaded (getFile serves it)
         self.rate_limit: float = 0.0  # answer 429 above this many sendMessage calls a second
         self._recent: deque[float] = deque()
         self.journal: list[tuple[int, str, Any]] = []  # (chat, "user"|"bot", what), in order
@@ -120,6 +121,7 @@ class FakeBotAPI:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -156,6 +158,23 @@ class FakeBotAPI:
         async with self.changed:
             self.changed.notify_all()
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+    async def m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     async def _refusal(self, method: str, params: dict[str, Any]) -> web.Response | None:
         """Faults the test asked for, delays, rate limits and blocked chats."""
@@ -310,10 +329,14 @@ class FakeBotAPI:
         params["data"] and the name in params["file_name"] for the test to open."""
         chat_id = int(params["chat_id"])
         upload = params.get(field_name)
-        if upload is None or isinstance(upload, str):
+        if isinstance(upload, str) and upload.startswith(("PHOTO-", "DOC-")):
+            # a file a user sent before, sent on by its id
+            kept = {**params, field_name: None, "data": None, "file_id": upload}
+        elif upload is None or isinstance(upload, str):
             raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
-        data = upload.file.read()
-        kept = {**params, field_name: None, "data": data, "file_name": upload.filename}
+        else:
+            data = upload.file.read()
+            kept = {**params, field_name: None, "data": data, "file_name": upload.filename}
         markup = params.get("reply_markup")
         caption = params.get("caption", "")
         message = self._message(chat_id, caption, markup)
@@ -451,25 +474,36 @@ class FakeUser:
         }
         return await self.api.push({"message": message})
 
-    async def send_photo(self) -> int:
+    async def send_photo(self, caption: str | None = None) -> int:
         """Send a picture (Telegram gives several sizes)."""
         self.api.journal.append((self.id, "user", "gửi ảnh"))
         message = self._bare()
+        if caption is not None:
+            message["caption"] = caption
         message["photo"] = [
             {"file_id": f"PHOTO-S-{self.id}", "file_unique_id": "ps", "width": 90, "height": 90},
             {"file_id": f"PHOTO-L-{self.id}", "file_unique_id": "pl", "width": 1280, "height": 960},
         ]
         return await self.api.push({"message": message})
 
-    async def send_document(self, name: str, mime_type: str) -> int:
+    async def send_document(
+        self, name: str, mime_type: str, data: bytes | None = None, caption: str | None = None
+    ) -> int:
+        """Send a file; with `data`, the bot can fetch it (getFile and the file URL)."""
         self.api.journal.append((self.id, "user", f"gửi tệp {name}"))
         message = self._bare()
+        file_id = f"DOC-{name}"
         message["document"] = {
-            "file_id": f"DOC-{name}",
+            "file_id": file_id,
             "file_unique_id": f"u-{name}",
             "file_name": name,
             "mime_type": mime_type,
         }
+        if data is not None:
+            self.api.files[file_id] = data
+            message["document"]["file_size"] = len(data)
+        if caption is not None:
+            message["caption"] = caption
         return await self.api.push({"message": message})
 
     def _bare(self) -> dict[str, Any]:

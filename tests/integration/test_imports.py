@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,7 +95,8 @@ async def test_5000_members_import_once_and_reimport_changes_nothing(sessions: S
         await s.commit()
     data = xlsx(generated_rows())
     found, done = await run_import(sessions, data)
-    assert found.errors == [] and found.total == 5000
+    assert found.errors == []
+    assert found.total == 5000
     assert (done.units_created, done.created, done.updated) == (378, 5000, 0)
     assert len(done.links) == 5000
     assert await counts(sessions) == (379, 5000, 5000)
@@ -105,10 +107,12 @@ async def test_5000_members_import_once_and_reimport_changes_nothing(sessions: S
         heads = await s.scalar(select(func.count()).where(Member.is_head.is_(True)))
         assert heads == 100
         entry = await s.scalar(select(AuditEntry).where(AuditEntry.action == "import_members"))
-        assert entry is not None and entry.detail["created"] == 5000
+        assert entry is not None
+        assert entry.detail["created"] == 5000
 
     again, redone = await run_import(sessions, data)
-    assert again.errors == [] and again.units == []
+    assert again.errors == []
+    assert again.units == []
     assert (redone.units_created, redone.created, redone.updated, redone.unchanged) == (
         0, 0, 0, 5000,
     )  # fmt: skip
@@ -121,7 +125,8 @@ async def test_5000_members_import_once_and_reimport_changes_nothing(sessions: S
     values = [row for row in sheet.iter_rows(min_row=4, values_only=True)]
     groups = [r for r in values if r[1] is None]  # a shaded line naming each cell
     people = [r for r in values if r[1] is not None]
-    assert len(groups) == 288 and len(people) == 5000
+    assert len(groups) == 288
+    assert len(people) == 5000
     assert all(str(r[4]).startswith("L/") for r in people)
 
 
@@ -158,7 +163,8 @@ async def test_bad_rows_are_listed_exactly_and_nothing_is_half_done(sessions: Se
     _, done = await run_import(sessions, xlsx(rows))
     assert done.created == 203
     units, members, _ = await counts(sessions)
-    assert members == 203 and units == 3 + 5 + 10  # no unit made for a bad row
+    assert members == 203
+    assert units == 3 + 5 + 10
     assert cell.id
 
 
@@ -175,7 +181,8 @@ async def test_csv_with_semicolons_and_bom_and_loose_headers(sessions: Sessions)
         f"Lê Văn Tám;{ROOT}/Đảng bộ Sở Y tế/Chi bộ Dược;bi thu;0912.345.679\n"
     )
     found, done = await run_import(sessions, ("\ufeff" + text).encode(), "ds.csv")
-    assert found.errors == [] and done.created == 2
+    assert found.errors == []
+    assert done.created == 2
     roles = sorted(link.role for link in done.links)
     assert roles == [Role.DEPUTY, Role.SECRETARY]
     async with sessions() as s:
@@ -190,12 +197,9 @@ async def test_unreadable_files_are_refused_clearly() -> None:
         ("Họ tên".encode("utf-16"), "ds.csv", "import.not_utf8"),
         (b"x,y\n1,2\n", "ds.csv", "import.no_header"),
     ):
-        try:
+        with pytest.raises(DomainError) as caught:
             tables.read(data, name)
-        except DomainError as error:
-            assert error.key == key
-        else:
-            raise AssertionError(f"{name} was read")
+        assert caught.value.key == key, name
 
 
 async def test_an_admin_of_one_subtree_cannot_import_into_another(sessions: Sessions) -> None:
@@ -230,15 +234,14 @@ async def test_a_personal_link_registers_the_person_into_their_record(sessions: 
         who = await identify(s, "telegram", "801", "801", "Khải", "vi", False, NOW)
         joined = await register(s, who.actor, invite.id, {}, NOW)
         await s.commit()
-    assert joined.member is not None and joined.member.full_name == "Phan Văn Khải"
+    assert joined.member is not None
+    assert joined.member.full_name == "Phan Văn Khải"
     assert joined.role is Role.SECRETARY
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Member)) == 1
         member = await s.scalar(select(Member))
-        assert member is not None and member.user_id == who.actor.user_id
-        try:
+        assert member is not None
+        assert member.user_id == who.actor.user_id
+        with pytest.raises(DomainError) as caught:
             await check_token(s, token, NOW)
-        except DomainError as error:
-            assert error.key == "invite.used_up"
-        else:
-            raise AssertionError("a personal link worked twice")
+        assert caught.value.key == "invite.used_up"
