@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.access import Actor, require
 from storage.dto import Role
 from storage.repos import audit as repo
+from storage.repos import units as unit_repo
 from storage.repos.audit import AuditDTO
 
 # Every action written to the log (the catalog has "audit.<action>" for each).
@@ -32,6 +33,9 @@ ACTIONS = (
     "unit_add",
     "unit_rename",
     "meeting_day",
+    "honour_nominate",
+    "honour_approve",
+    "honour_decline",
 )
 PAGE = 20
 EXPORT_LIMIT = 50_000
@@ -44,10 +48,15 @@ async def record(
     now: datetime,
     unit_path: str | None = None,
     subject: str | None = None,
+    unit_id: int | None = None,
     **detail: object,
 ) -> None:
-    """Log an action; `actor` None is the operator's command line."""
+    """Log an action; `actor` None is the operator's command line. Where it happened is a
+    unit path (or a unit id, looked up): admins read the entries of their subtrees."""
     assert action in ACTIONS, action
+    if unit_path is None and unit_id is not None:
+        unit = await unit_repo.get(session, unit_id)
+        unit_path = unit.path if unit is not None else None
     user_id = actor.user_id if actor is not None else None
     detail = {k: v for k, v in detail.items() if v is not None}
     await repo.add(session, now, user_id, action, unit_path, subject, detail)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import validation
+from domain import audit, validation
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
 from domain.units import visible
@@ -59,7 +59,18 @@ async def create(
         raise DomainError("campaign.already_open")
     if any(c.year == year for c in await repo.of_unit(session, unit.id)):
         raise DomainError("campaign.year_exists", year=year)
-    return await repo.add(session, unit.id, year, theme, opens_on, deadline, midyear, yearend, now)
+    made = await repo.add(session, unit.id, year, theme, opens_on, deadline, midyear, yearend, now)
+    await audit.record(
+        session,
+        actor,
+        "campaign_create",
+        now,
+        unit_path=unit.path,
+        subject=f"campaign:{made.id}",
+        year=year,
+        deadline=deadline.isoformat(),
+    )
+    return made
 
 
 async def current(session: AsyncSession, unit: UnitDTO) -> CampaignDTO | None:
@@ -81,7 +92,12 @@ async def managed(session: AsyncSession, actor: Actor, campaign_id: int) -> Camp
 
 
 async def change(
-    session: AsyncSession, actor: Actor, campaign_id: int, field: str, value: object
+    session: AsyncSession,
+    actor: Actor,
+    campaign_id: int,
+    field: str,
+    value: object,
+    now: datetime,
 ) -> CampaignDTO:
     """Edit the theme or one of the dates of an open campaign."""
     campaign = await managed(session, actor, campaign_id)
@@ -104,6 +120,16 @@ async def change(
             dates["yearend_review"],
         )
     await repo.change(session, campaign.id, **{field: value})
+    await audit.record(
+        session,
+        actor,
+        "campaign_change",
+        now,
+        unit_id=campaign.unit_id,
+        subject=f"campaign:{campaign.id}",
+        field=field,
+        value=str(value),
+    )
     updated = await repo.get(session, campaign.id)
     assert updated is not None
     return updated

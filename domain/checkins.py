@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audit
 from domain.access import Actor
 from domain.commitments import Sheet, owned_item, reviewable, sheet
 from domain.errors import DomainError, NotFound
 from storage.dto import CheckInDTO, ItemDTO, ItemKind, Progress
 from storage.repos import checkins as repo
 from storage.repos import commitments as commitment_repo
+from storage.repos import members as member_repo
 
 NOTE_MAX = 1000
 CORRECTION_WINDOW = timedelta(hours=24)
@@ -94,9 +96,21 @@ async def record_for(
     if actor.member is not None and actor.member.id == member_id:
         raise DomainError("proxy.own")
     commitment = found.commitment
-    return await _save(
+    saved = await _save(
         session, actor, commitment.id, commitment.approved_version, item, report, now
-    ), found
+    )
+    member = await member_repo.get(session, member_id)
+    await audit.record(
+        session,
+        actor,
+        "checkin_proxy",
+        now,
+        subject=f"member:{member_id}",
+        unit_id=member.unit_id if member else None,
+        item=item.id,
+        progress=report.progress,
+    )
+    return saved, found
 
 
 def _valid(approved_version: int, item: ItemDTO, report: Report) -> None:

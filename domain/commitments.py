@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import campaigns, validation
+from domain import audit, campaigns, validation
 from domain.access import Actor, require
 from domain.errors import DomainError, Key, NotFound
 from domain.members import leaders_to_notify
@@ -376,7 +376,24 @@ async def decide(
         values["return_comment"] = note
     await repo.set_state(session, commitment.id, state, now, **values)
     await _wake(session, commitment, now)
+    await audit.record(
+        session,
+        actor,
+        "commitment_approve" if approve else "commitment_return",
+        now,
+        subject=f"commitment:{commitment.id}",
+        unit_id=await _unit_of(session, commitment),
+        version=version,
+    )
     return await _sheet(session, await _reload(session, commitment.id))
+
+
+async def _unit_of(session: AsyncSession, commitment: CommitmentDTO) -> int | None:
+    """The unit a commitment belongs to: the member's cell, or the cell itself."""
+    if commitment.unit_id is not None:
+        return commitment.unit_id
+    member = await member_repo.get(session, commitment.member_id or 0)
+    return member.unit_id if member is not None else None
 
 
 async def _reload(session: AsyncSession, commitment_id: int) -> CommitmentDTO:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audit
 from domain import schedules as sched
 from domain.access import Actor
 from domain.commitments import Sheet, reviewable
@@ -88,15 +89,28 @@ async def nudge_member(
 ) -> Nudged:
     member = await visible_member(session, actor, member_id)
     _, facts = await roster(session, actor, member.unit_id, now, zone)
-    return await _nudge(session, [f for f in facts if f.member_id == member.id], now, zone)
+    done = await _nudge(session, [f for f in facts if f.member_id == member.id], now, zone)
+    await _log_nudge(session, actor, done, member.unit_id, f"member:{member.id}", now)
+    return done
 
 
 async def nudge_unit(
     session: AsyncSession, actor: Actor, unit_id: int, now: datetime, zone: ZoneInfo
 ) -> Nudged:
     """Every member of the unit who is behind, at most once a day each."""
-    _, facts = await roster(session, actor, unit_id, now, zone)
-    return await _nudge(session, facts, now, zone)
+    unit, facts = await roster(session, actor, unit_id, now, zone)
+    done = await _nudge(session, facts, now, zone)
+    await _log_nudge(session, actor, done, unit.id, f"unit:{unit.id}", now)
+    return done
+
+
+async def _log_nudge(
+    session: AsyncSession, actor: Actor, done: Nudged, unit_id: int, subject: str, now: datetime
+) -> None:
+    if done.sent:
+        await audit.record(
+            session, actor, "nudge", now, subject=subject, unit_id=unit_id, sent=done.sent
+        )
 
 
 async def _nudge(

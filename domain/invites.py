@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audit
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
 from domain.units import visible
@@ -94,7 +95,19 @@ async def create_invite(
     """An invite made in chat, by a secretary or an admin of the unit."""
     unit = await visible(session, actor, unit_id)
     require(may_invite(actor, unit, role))
-    return await _store(session, unit, role, actor.user_id, uses, days, now)
+    made = await _store(session, unit, role, actor.user_id, uses, days, now)
+    await audit.record(
+        session,
+        actor,
+        "invite_create",
+        now,
+        unit_path=unit.path,
+        subject=f"invite:{made.invite.id}",
+        role=role.value,
+        uses=uses,
+        days=days,
+    )
+    return made
 
 
 async def create_system_invite(
@@ -136,6 +149,9 @@ async def revoke_invite(
     if invite.revoked_at is not None:
         raise DomainError("invite.revoked")
     await repo.revoke(session, invite.id, now)
+    await audit.record(
+        session, actor, "invite_revoke", now, unit_path=unit.path, subject=f"invite:{invite.id}"
+    )
     return invite
 
 

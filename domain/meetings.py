@@ -4,10 +4,11 @@ secretary; two days before it the leaders get a preparation report and the print
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audit
 from domain.access import Actor
 from domain.errors import DomainError
 from domain.reports import visible_unit
@@ -39,12 +40,17 @@ def due_for_notice(units: list[UnitDTO], today: date) -> list[tuple[UnitDTO, dat
     return found
 
 
-async def set_day(session: AsyncSession, actor: Actor, unit_id: int, day: int | None) -> UnitDTO:
+async def set_day(
+    session: AsyncSession, actor: Actor, unit_id: int, day: int | None, now: datetime
+) -> UnitDTO:
     """Set (or, with None, clear) the unit's meeting day."""
     unit = await visible_unit(session, actor, unit_id)
     if day is not None and not DAY_MIN <= day <= DAY_MAX:
         raise DomainError("meeting.day_range")
     await unit_repo.set_meeting_day(session, unit.id, day)
+    await audit.record(
+        session, actor, "meeting_day", now, unit_path=unit.path, subject=f"unit:{unit.id}", day=day
+    )
     found = await unit_repo.get(session, unit.id)
     assert found is not None
     return found

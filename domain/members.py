@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import validation
+from domain import audit, validation
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
 from domain.invites import invite_unit
@@ -207,6 +207,16 @@ async def appoint(
     if member.user_id is None:
         raise DomainError("appoint.no_account")
     added = await user_repo.add_grant(session, member.user_id, role, unit.id, actor.user_id, now)
+    if added:
+        await audit.record(
+            session,
+            actor,
+            "appoint",
+            now,
+            unit_path=unit.path,
+            subject=f"member:{member.id}",
+            role=role.value,
+        )
     return unit, member, added
 
 
@@ -252,6 +262,15 @@ async def set_exempt(
     require(actor.leads(unit) or actor.is_admin_of(unit))
     await repo.set_exempt(session, member.id, exempt)
     await schedule_repo.wake(session, [member.id], now)
+    await audit.record(
+        session,
+        actor,
+        "exempt",
+        now,
+        unit_path=unit.path,
+        subject=f"member:{member.id}",
+        exempt=exempt,
+    )
     updated = await repo.get(session, member.id)
     assert updated is not None
     return updated

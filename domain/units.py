@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import validation
+from domain import audit, validation
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
 from storage.dto import UnitDTO, UnitKind, UnitSummary
@@ -66,7 +66,11 @@ async def add_unit(
     name = validation.unit_name(raw_name)
     parent = await visible(session, actor, parent_id) if parent_id is not None else None
     require(actor.is_admin_of(parent) if parent else actor.is_tree_admin())
-    return await _create(session, parent, name, kind, now)
+    unit = await _create(session, parent, name, kind, now)
+    await audit.record(
+        session, actor, "unit_add", now, unit_path=unit.path, subject=f"unit:{unit.id}", name=name
+    )
+    return unit
 
 
 async def add_path(
@@ -102,7 +106,9 @@ async def find_path(session: AsyncSession, raw_path: str) -> UnitDTO:
     return parent
 
 
-async def rename_unit(session: AsyncSession, actor: Actor, unit_id: int, raw_name: str) -> UnitDTO:
+async def rename_unit(
+    session: AsyncSession, actor: Actor, unit_id: int, raw_name: str, now: datetime
+) -> UnitDTO:
     name = validation.unit_name(raw_name)
     unit = await visible(session, actor, unit_id)
     require(actor.is_admin_of(unit))
@@ -110,6 +116,16 @@ async def rename_unit(session: AsyncSession, actor: Actor, unit_id: int, raw_nam
     if clash is not None and clash.id != unit.id:
         raise DomainError("unit.duplicate", name=name)
     await repo.rename(session, unit.id, name)
+    await audit.record(
+        session,
+        actor,
+        "unit_rename",
+        now,
+        unit_path=unit.path,
+        subject=f"unit:{unit.id}",
+        before=unit.name,
+        after=name,
+    )
     return UnitDTO(unit.id, unit.parent_id, unit.kind, name, unit.path)
 
 

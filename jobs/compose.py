@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
-from jobs import broadcasts
+from jobs import broadcasts, yearend
 from jobs.channel import Attachment, Markup
 from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
@@ -63,7 +63,11 @@ async def compose(
     announced = await broadcasts.compose(
         session, [r for r in todo if r.kind in broadcasts.KINDS], languages
     )
-    about = [r for r in todo if r.kind not in REPORTS and r.kind not in broadcasts.KINDS]
+    announced |= await yearend.compose(
+        session, [r for r in todo if r.kind in yearend.KINDS], languages, zone
+    )
+    own = (*broadcasts.KINDS, *yearend.KINDS)
+    about = [r for r in todo if r.kind not in REPORTS and r.kind not in own]
     years = await reminder_repo.load(session, sorted({r.subject_id for r in about if r.subject_id}))
     reports = await _reports(session, [r for r in todo if r.kind in REPORTS], now, zone)
     printed = await _printables(session, [r for r in todo if r.kind in PRINTED], reports, now, zone)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import reminders
 from domain.members import leaders_along
-from jobs import broadcasts, digests
+from jobs import broadcasts, digests, yearend
 from storage.repos import outbox as outbox_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import schedules as schedule_repo
@@ -52,6 +52,7 @@ async def tick(
     result.queued += await broadcasts.plan(sessions, now)
     if reports is not None:
         result.queued += await digests.plan(sessions, now, reports)
+        result.queued += await yearend.plan(sessions, now, reports.zone, reports.minute)
         result.queued += await digests.plan_meetings(sessions, now, reports)
     return result
 

@@ -346,6 +346,30 @@ class Broadcast(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Honour(Base):
+    """ "Người tốt, việc tốt": a member (or a whole cell) nominated by the cell's secretary,
+    approved or declined by an admin, announced when approved."""
+
+    __tablename__ = "honours"
+    __table_args__ = (Index("ix_honours_state_year", "state", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(1000))
+    evidence_kind: Mapped[str | None] = mapped_column(String(16))
+    evidence_file_id: Mapped[str | None] = mapped_column(String(256))
+    nominated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    nominated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))  # nominated, approved, declined
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
+
+
 class AuditEntry(Base):
     """Who did what, when, where: admins' and secretaries' actions (nhật ký)."""
 

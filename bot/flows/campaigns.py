@@ -125,7 +125,7 @@ async def on_edit(ctx: Ctx) -> None:
         raise DomainError("button.expired")
     text = ctx.incoming.text or ""
     value: object = text if field == "theme" else svc.parse_date(text)
-    campaign = await svc.change(ctx.session, ctx.actor, campaign_id, field, value)
+    campaign = await svc.change(ctx.session, ctx.actor, campaign_id, field, value, ctx.now)
     await ctx.clear_state()
     ctx.say("campaign.saved")
     await show(ctx, campaign.unit_id)

@@ -281,7 +281,7 @@ def _meeting_screen(ctx: Ctx, unit: UnitDTO) -> Screen:
 
 async def _meeting_day(ctx: Ctx, arg: str) -> None:
     unit_id, day = _ints(arg, 2)
-    unit = await meetings.set_day(ctx.session, ctx.actor, unit_id, day or None)
+    unit = await meetings.set_day(ctx.session, ctx.actor, unit_id, day or None, ctx.now)
     if unit.meeting_day is None:
         ctx.say("meeting.cleared")
         return

@@ -11,6 +11,7 @@ from bot.flows import (
     checkins,
     commitments,
     desk,
+    honours,
     imports,
     invites,
     profile,
@@ -44,6 +45,7 @@ def build_router() -> Router:
         stats,
         imports,
         audit,
+        honours,
     )
     for flow in flows:
         flow.register(router)

@@ -160,7 +160,7 @@ async def on_rename_text(ctx: Ctx) -> None:
         await ctx.clear_state()
         ctx.say("button.expired")
         return
-    unit = await rename_unit(ctx.session, ctx.actor, unit_id, ctx.incoming.text or "")
+    unit = await rename_unit(ctx.session, ctx.actor, unit_id, ctx.incoming.text or "", ctx.now)
     await ctx.clear_state()
     ctx.say("unit.renamed", name=unit.name)
     await show(ctx, unit.id, 0)

@@ -78,3 +78,8 @@ async def change(session: AsyncSession, campaign_id: int, **values: object) -> N
     if not set(values) <= allowed:
         raise ValueError(f"not a campaign field: {set(values) - allowed}")
     await session.execute(update(Campaign).where(Campaign.id == campaign_id).values(**values))
+
+
+async def open_all(session: AsyncSession) -> list[CampaignDTO]:
+    rows = await session.scalars(select(Campaign).where(Campaign.status == "open"))
+    return [to_dto(r) for r in rows]

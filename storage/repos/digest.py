@@ -38,6 +38,7 @@ class CheckInFacts:
     at: datetime
     progress: int
     by_proxy: bool
+    evidence: bool = False  # a photo or file came with it
 
 
 @dataclass
@@ -160,6 +161,7 @@ async def _checkins(
             CheckIn.created_at,
             CheckIn.progress,
             CheckIn.recorded_by,
+            CheckIn.evidence_file_id.isnot(None),
         )
         .where(
             among(conn.dialect, CheckIn.commitment_id, by_commitment),
@@ -167,7 +169,7 @@ async def _checkins(
         )
         .order_by(CheckIn.created_at)
     )
-    for cid, item_id, at, progress, recorded_by in rows:
+    for cid, item_id, at, progress, recorded_by, evidence in rows:
         member = by_commitment[cid]
         proxy = recorded_by is not None and recorded_by != member.user_id
-        member.checkins.append(CheckInFacts(item_id, at, progress, proxy))
+        member.checkins.append(CheckInFacts(item_id, at, progress, proxy, bool(evidence)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import MemberDTO, Role
-from storage.models import Member, RoleGrant
+from storage.models import Account, Member, RoleGrant, Unit
 
 
 def to_dto(row: Member) -> MemberDTO:
@@ -122,3 +123,33 @@ async def link_user(session: AsyncSession, member_id: int, user_id: int) -> bool
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def many(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, MemberDTO]:
+    if not member_ids:
+        return {}
+    rows = await session.scalars(select(Member).where(Member.id.in_(set(member_ids))))
+    return {r.id: to_dto(r) for r in rows}
+
+
+async def reachable_under(session: AsyncSession, path: str) -> list[tuple[int, int, str, str]]:
+    """(member id, user id, channel, chat id) of the active, not exempt members of the subtree
+    the bot can reach (one account each: the first)."""
+    rows = await session.execute(
+        select(Member.id, Member.user_id, Account.channel, Account.chat_id)
+        .join(Unit, Unit.id == Member.unit_id)
+        .join(Account, Account.user_id == Member.user_id)
+        .where(
+            Unit.path.startswith(path, autoescape=True),
+            Member.status == "active",
+            Member.exempt.is_(False),
+            Account.chat_id.isnot(None),
+            Account.unreachable_at.is_(None),
+        )
+        .order_by(Member.id, Account.id)
+    )
+    found: dict[int, tuple[int, int, str, str]] = {}
+    for member_id, user_id, channel, chat_id in rows:
+        if user_id is not None and chat_id is not None:
+            found.setdefault(member_id, (member_id, user_id, channel, chat_id))
+    return list(found.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import AccountDTO, Grant, Role
@@ -173,3 +173,17 @@ async def leaders_everywhere(session: AsyncSession) -> list[tuple[int, AccountDT
             seen.add((unit_id, account.user_id))
             found.append((unit_id, _account(account, language)))
     return found
+
+
+async def admins_over(session: AsyncSession, path: str) -> list[int]:
+    """User ids of the admins of any unit on this path, or of the whole tree."""
+    ids = [int(p) for p in path.strip("/").split("/") if p]
+    rows = await session.scalars(
+        select(RoleGrant.user_id)
+        .where(
+            RoleGrant.role == Role.ADMIN,
+            or_(RoleGrant.unit_id.is_(None), RoleGrant.unit_id.in_(ids)),
+        )
+        .distinct()
+    )
+    return list(rows)

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, po_path
 from domain.audit import ACTIONS as AUDIT_ACTIONS
 from domain.commitments import ACTIONS
+from domain.honours import ANNOUNCE as HONOUR_ANNOUNCE
 from domain.schedules import CADENCES
 from jobs.admin_files import (
     AUDIT_COLUMNS,
@@ -24,6 +25,8 @@ from jobs.admin_files import (
 from jobs.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
 from jobs.report_print import COLUMNS as PRINT_COLUMNS
 from jobs.report_print import KINDS as PRINT_KINDS
+from jobs.yearend import ITEM_COLUMNS as YEAREND_ITEMS
+from jobs.yearend import MEMBER_COLUMNS as YEAREND_MEMBERS
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
 from storage.repos.broadcasts import AUDIENCES, CANCELLED, DONE, SCHEDULED, SENDING
 
@@ -96,6 +99,9 @@ def dynamic_keys() -> set[str]:
         | {f"bc.aud_{a}" for a in AUDIENCES}
         | {f"bc.state_{s}" for s in BROADCAST_STATES}
         | {f"audit.{a}" for a in AUDIT_ACTIONS}
+        | {f"yearend.col_{c}" for c in (*YEAREND_MEMBERS, *YEAREND_ITEMS)}
+        | {f"honour.state_{s}" for s in ("nominated", "approved", "declined")}
+        | {f"honour.approve_{a}" for a in HONOUR_ANNOUNCE}
     )
 
 
