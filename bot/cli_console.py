@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,11 +44,10 @@ def import_members(
         if not file.is_file():
             raise Fail(plain(lang, "cli.no_file", path=str(file)))
         console = Console(stderr=True)
-        with _progress(console) as progress:
-            task = progress.add_task(plain(lang, "cli.import_reading"), total=None)
+        with console.status(plain(lang, "cli.import_reading")):
             table = tables.read(file.read_bytes(), file.name)
-            progress.update(task, total=len(table.rows), completed=0)
-            progress.update(task, description=plain(lang, "cli.import_checking"))
+        with _progress(console) as progress:
+            task = progress.add_task(plain(lang, "cli.import_checking"), total=len(table.rows))
             found = await _in_session(
                 settings,
                 lambda s: imports.check(
@@ -80,7 +79,7 @@ def _progress(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from domain.members import grant_admin, identify, register
 from jobs import planner
 from storage.models import Broadcast, OutboxMessage
 from tests.conftest import ROOT_ADMIN, FakeClock, RunningBot, start_bot
+from tests.e2e.process import acli
 from tests.fakes.botapi import FakeBotAPI
 from tests.integration.test_imports import ROOT, xlsx
 
@@ -98,7 +100,10 @@ def received(api: FakeBotAPI, chat: int) -> bool:
 
 
 async def test_broadcast_to_a_subtree_with_blocked_members(
-    tree: tuple[RunningBot, FakeClock, list[tuple[int, str]]], sessions: Sessions
+    tree: tuple[RunningBot, FakeClock, list[tuple[int, str]]],
+    sessions: Sessions,
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
     running, clock, people = tree
     api = running.api
@@ -145,6 +150,16 @@ async def test_broadcast_to_a_subtree_with_blocked_members(
     async with sessions() as s:
         state = await s.scalar(select(Broadcast.state))
     assert state == "done"
+    status = await acli(tmp_path, "broadcast", "status", "1", DATABASE_URL=db_url)
+    assert status.returncode == 0, status.stderr
+    assert "✅ Đã gửi: 280" in status.stdout
+    assert "<b>" not in status.stdout
+    listing = await acli(tmp_path, "broadcast", "list", DATABASE_URL=db_url)
+    assert "#1" in listing.stdout
+    assert "đã gửi xong" in listing.stdout
+    missing = await acli(tmp_path, "broadcast", "status", "99", DATABASE_URL=db_url)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "Không có thông báo #99."
 
 
 async def test_scheduled_broadcast_cancelled_before_it_goes(

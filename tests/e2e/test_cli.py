@@ -171,3 +171,44 @@ async def test_cli_invite_works_in_chat(bot: RunningBot, db_url: str, tmp_path: 
         )
     )
     assert "https://t.me/tinh_bot?start=" in named
+
+
+def test_import_members_from_the_command_line(tmp_path: Path) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.integration.test_imports import ROOT, xlsx
+
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'n.db'}",
+        "TELEGRAM_BOT_USERNAME": "neuguong_test_bot",
+    }
+    cell = f"{ROOT}/Đảng bộ Sở Y tế/Chi bộ Dược"
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([[cell, "Ngô Văn An", "", "", "", ""], [cell, "", "", "", "", ""]]))
+    refused = cli(tmp_path, "import", "members", str(bad), **env)
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert "thiếu họ và tên" in refused.stderr
+    assert "nên chưa nhập gì" in refused.stderr.strip().splitlines()[-1]
+
+    links = tmp_path / "links.xlsx"
+    done = ok(
+        cli(tmp_path, "import", "members", str(bad), "--skip-bad", "--links", str(links), **env)
+    )
+    assert "1 đảng viên mới" in done
+    sheet = load_workbook(io.BytesIO(links.read_bytes())).active
+    assert sheet is not None
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[1]]
+    assert rows[0][1] == "Ngô Văn An"
+    assert str(rows[0][4]).startswith("https://t.me/neuguong_test_bot?start=")
+    again = ok(cli(tmp_path, "import", "members", str(bad), "--skip-bad", **env))
+    assert "0 đảng viên mới" in again
+    assert "1 không thay đổi" in again
+    missing = cli(tmp_path, "import", "members", str(tmp_path / "none.xlsx"), **env)
+    assert missing.returncode == 1
+    assert "Không tìm thấy tệp" in missing.stderr
+
+    audit = tmp_path / "audit.xlsx"
+    assert "2 mục nhật ký" in ok(cli(tmp_path, "audit", "export", str(audit), **env))

@@ -82,3 +82,6 @@ async def test_nominate_approve_announce_and_list(
         await stranger.press(data=forged, event=stranger.last)
         answer = await stranger.reply()
         assert "Không tìm thấy" in answer.text or "không có quyền" in answer.text, forged
+    for command in ("/thongbao", "/thongke", "/nhapdanhsach", "/nhatky"):  # a secretary
+        await stranger.send(command)
+        assert "không có quyền" in (await stranger.reply()).text, command
