@@ -83,9 +83,9 @@ def as_csv(rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-async def _fresh(backend: str, pg: str | None, folder: str, n: int) -> str:
+async def _fresh(backend: str, pg: str | None, folder: str, name: str) -> str:
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{folder}/import{n}.db"
+        return f"sqlite+aiosqlite:///{folder}/{name}.db"
     assert pg is not None
     return await scratch_pg(pg)
 
@@ -126,7 +126,7 @@ async def import_bench(
     for kind, data in (("xlsx", as_xlsx(rows)), ("csv", as_csv(rows))):
         totals, parts = [], []
         for n in range(runs):
-            url = await _fresh(backend, pg, folder, n)
+            url = await _fresh(backend, pg, folder, f"import-{kind}-{n}")
             try:
                 check, write, again, count = await _import(url, data, f"ds.{kind}")
             finally:
@@ -199,7 +199,7 @@ async def main() -> None:
         if args.only != "broadcast":
             await import_bench(backend, pg, folder, rows, args.runs)
         if args.only != "import":
-            url = await _fresh(backend, pg, folder, 99)
+            url = await _fresh(backend, pg, folder, "broadcast")
             try:
                 await broadcast_bench(url, backend, args.members, args.cells, args.runs)
             finally:

@@ -21,8 +21,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
-from bot.telegram.outbound import TelegramChannel
 from jobs import planner, sender
+from jobs.channel import Channel
 from jobs.limits import Limits
 from storage.repos import updates
 
@@ -59,25 +59,24 @@ class Background:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    channels: dict[str, Channel]
     scheduler: AsyncIOScheduler = field(init=False)
-    channel: TelegramChannel = field(init=False)
     sender: sender.Sender = field(init=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.channel = TelegramChannel(s.token(), s.telegram_api_base_url)
         limits = Limits(s.rate_per_second, s.rate_per_chat_seconds, s.rate_group_per_minute)
+        zalo = Limits(s.zalo_rate_per_second, s.rate_per_chat_seconds, 0)
         config = sender.SenderConfig(
             batch=s.sender_batch,
             limits=limits,
+            channel_limits={"zalo": zalo},
             lease_seconds=s.sender_lease_seconds,
             timezone=s.timezone,
         )
-        self.sender = sender.Sender(
-            self.sessions, {self.channel.name: self.channel}, self.clock, config
-        )
+        self.sender = sender.Sender(self.sessions, self.channels, self.clock, config)
         self.scheduler = AsyncIOScheduler()
 
     async def plan(self) -> None:
@@ -126,4 +125,7 @@ class Background:
         self.stop.set()
         if self.task is not None:
             await self.task
-        await self.channel.close()
+        for channel in self.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                await close()

@@ -123,12 +123,12 @@ def run(
     ] = False,
 ) -> None:
     """Apply migrations and run the bot (long polling, or --webhook) until Ctrl+C or SIGTERM."""
+    from bot.app import serve
     from bot.background import AlreadyRunning
-    from bot.telegram.app import serve
     from jobs.tuning import tune_gc
 
     async def work(settings: Settings) -> None:
-        settings.token()
+        settings.channels()
         if webhook:
             settings.webhook()
         _logging(settings)

@@ -37,6 +37,7 @@ class Incoming:
     caption: str | None = None  # the text sent with a photo or document
     file_name: str | None = None
     file_data: bytes | None = None  # a spreadsheet the adapter fetched (imports)
+    pending_choices: bool = False  # numbered choices are waiting for an answer (no buttons)
 
 
 @dataclass(frozen=True)
@@ -129,4 +130,5 @@ class Ctx:
             lang = account.language
             choices = tuple((Choice(t(lang, label), data),) for label, data in buttons)
             screen = Screen(t(lang, key, **params), choices)
-            self.outcome.deliveries.append(Delivery(account.channel, account.chat_id, screen))
+            delivery = Delivery(account.channel, account.chat_id, screen, lang)
+            self.outcome.deliveries.append(delivery)

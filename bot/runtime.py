@@ -61,6 +61,7 @@ class Runtime:
             try:
                 await self._dispatch(ctx)
                 await session.commit()
+                ctx.outcome.language = ctx.lang
             except DomainError as error:
                 await session.rollback()
                 return await self._refuse(session, incoming, now, error)
@@ -107,4 +108,4 @@ class Runtime:
         if ctx is None:
             return Outcome()
         text = ctx.t(error.key, **error.params)
-        return Outcome(replies=[Screen(text)])
+        return Outcome(replies=[Screen(text)], language=ctx.lang, refusal=True)

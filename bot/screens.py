@@ -40,6 +40,7 @@ class Delivery:
     channel: str
     chat_id: str
     screen: Screen
+    language: str = "vi"  # the reader's, for what a network adds around the screen
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Outcome:
     replies: list[Screen] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     toast: str | None = None  # a short note on the pressed button
+    language: str = "vi"  # the sender's language after handling (it may have changed)
+    refusal: bool = False  # the update was refused: nothing changed, the last choices stand
+    repeat_choices: bool = False  # an answer named no choice: show the last ones again
 
 
 def rows(*choices: Choice, width: int = 1) -> tuple[tuple[Choice, ...], ...]:

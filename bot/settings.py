@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     digest_time: str = Field(default="07:30", alias="NEUGUONG_DIGEST_TIME")
     planner_seconds: float = Field(default=30.0, gt=0, alias="NEUGUONG_PLANNER_SECONDS")
     sender_batch: int = Field(default=100, ge=1, le=5000, alias="NEUGUONG_SENDER_BATCH")
+    zalo_bot_token: SecretStr | None = Field(default=None, alias="ZALO_BOT_TOKEN")
+    zalo_api_base_url: str = Field(
+        default="https://bot-api.zaloplatforms.com", alias="ZALO_API_BASE_URL"
+    )
+    zalo_webhook_url: str | None = Field(default=None, alias="ZALO_WEBHOOK_URL")
+    zalo_webhook_secret: SecretStr | None = Field(default=None, alias="ZALO_WEBHOOK_SECRET")
+    zalo_webhook_port: int = Field(default=8444, ge=1, le=65535, alias="ZALO_WEBHOOK_PORT")
+    # Zalo has published no rate limits yet: a conservative default (see README).
+    zalo_rate_per_second: float = Field(default=5.0, ge=0, alias="ZALO_RATE_PER_SECOND")
     sender_lease_seconds: float = Field(
         default=60.0, gt=0, le=3600, alias="NEUGUONG_SENDER_LEASE_SECONDS"
     )
@@ -62,9 +71,20 @@ class Settings(BaseSettings):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else None
+        if secret is not None and (len(secret) < 8 or not SECRET_RE.match(secret)):
+            raise ValueError("8-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator(
         "telegram_bot_token",
         "telegram_bot_username",
+        "zalo_bot_token",
+        "zalo_webhook_url",
+        "zalo_webhook_secret",
         "webhook_url",
         "webhook_secret",
         mode="before",
@@ -151,6 +171,31 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None:
             raise SettingsError("TELEGRAM_BOT_TOKEN: missing (get one from @BotFather)")
         return self.telegram_bot_token.get_secret_value()
+
+    def zalo_secret(self) -> str:
+        """The webhook's secret token (8-256 characters), needed in webhook mode."""
+        if self.zalo_webhook_secret is None:
+            raise SettingsError("ZALO_WEBHOOK_SECRET: missing (8-256 letters, digits, _ or -)")
+        return self.zalo_webhook_secret.get_secret_value()
+
+    def zalo_token(self) -> str | None:
+        return self.zalo_bot_token.get_secret_value() if self.zalo_bot_token else None
+
+    def channels(self) -> tuple[str, ...]:
+        """The networks `neuguong run` starts: every one with a token. None is an error."""
+        found = tuple(
+            name
+            for name, token in (
+                ("telegram", self.telegram_bot_token),
+                ("zalo", self.zalo_bot_token),
+            )
+            if token is not None
+        )
+        if not found:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN: missing (get one from @BotFather), or set ZALO_BOT_TOKEN"
+            )
+        return found
 
 
 class SettingsError(Exception):

@@ -59,6 +59,8 @@ class SenderConfig:
     flush_every: int = 20
     timezone: str = "Asia/Ho_Chi_Minh"  # the organisation's: reports are by its weeks
     limits: Limits = field(default_factory=Limits)
+    # a network's own limits (Zalo's are not Telegram's); others use `limits`
+    channel_limits: dict[str, Limits] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class Sender:
         self.clock = clock
         self.config = config or SenderConfig()
         self.limiter = Limiter(self.config.limits)
+        self.limiters = {
+            name: Limiter(limits) for name, limits in self.config.channel_limits.items()
+        }
         self.owner = f"sender-{uuid.uuid4().hex[:12]}"
         self.stats: dict[str, int] = {}
         self._pending: list[dict[str, object]] = []
@@ -157,7 +162,8 @@ class Sender:
         if channel is None:
             return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
         while True:
-            await self.limiter.wait(row.chat_id)
+            limiter = self.limiters.get(row.channel, self.limiter)
+            await limiter.wait(row.chat_id)
             attachment = self._attachments.get(row.id)
             edit = self._edits.get(row.id)
             result = await channel.deliver(
@@ -166,7 +172,7 @@ class Sender:
             if result.outcome is not Outcome.RATE_LIMITED:
                 return result
             self._count("rate_limited")
-            self.limiter.pause(max(result.retry_after, 1.0))
+            limiter.pause(max(result.retry_after, 1.0))
 
     async def _record(self, row: OutboxRow, result: Result) -> None:
         now = self.clock()

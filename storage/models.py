@@ -167,6 +167,18 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Prompt(Base):
+    """The numbered choices last shown in a chat on a network without buttons, so that an
+    answer "2" (or the label typed out) finds its choice after a restart too."""
+
+    __tablename__ = "prompts"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    options: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedUpdate(Base):
     """Incoming updates already handled: a redelivered update is skipped."""
 

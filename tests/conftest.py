@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import serve
 from bot.settings import Settings
-from bot.telegram.app import serve
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.zaloapi import FakeZaloAPI
 
 PG_URL = os.environ.get("NEUGUONG_TEST_POSTGRES_URL", "")
 if os.environ.get("CI") == "true" and not PG_URL:
@@ -69,6 +70,15 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def zaloapi() -> AsyncIterator[FakeZaloAPI]:
+    """The local Zalo Bot Platform server (tests/fakes/zaloapi.py)."""
+    api = FakeZaloAPI()
+    await api.start()
+    yield api
+    await api.stop()
 
 
 @pytest.fixture

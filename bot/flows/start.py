@@ -78,6 +78,9 @@ async def on_unknown(ctx: Ctx) -> None:
         ctx.say("unknown.content")
     elif ctx.state and ctx.state.startswith("reg/"):
         await registration.resume(ctx)
+    elif incoming.pending_choices:  # a network without buttons: the choices are shown again
+        ctx.say("numbered.no_match")
+        ctx.outcome.repeat_choices = True
     else:
         ctx.reply(views.home(ctx, "unknown.text"))
 

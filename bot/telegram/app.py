@@ -1,24 +1,25 @@
-"""Building and running the Telegram application (long polling)."""
+"""The Telegram side of `neuguong run` (bot/app.py): the PTB application, long polling or
+webhook, the commands menu, and the outbox channel."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.background import Background, sqlite_guard
 from bot.context import BotConfig
-from bot.flows.routes import build_router
 from bot.i18n import LANGUAGES, t
-from bot.runtime import Clock, Runtime, utcnow
+from bot.runtime import Runtime
+from bot.screens import Delivery
 from bot.settings import Settings
 from bot.telegram import handlers
-from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
+from bot.telegram.outbound import TelegramChannel
+from bot.telegram.render import show
 from storage.repos import updates
 
 log = logging.getLogger(__name__)
@@ -137,37 +138,43 @@ async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None
         await session.commit()
 
 
-async def serve(
-    settings: Settings, stop: asyncio.Event, clock: Clock = utcnow, webhook: bool = False
-) -> None:
-    """Migrate, connect, poll until `stop` is set. The same path in production and tests
-    (which inject the clock)."""
-    guard = sqlite_guard(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        await forget_old_updates(make_sessionmaker(engine))
-        background = Background(settings, engine, make_sessionmaker(engine), clock)
-        app = build_application(settings)
-        async with app:
-            config = bot_config(settings, app.bot.username)
-            app.bot_data[handlers.RUNTIME] = Runtime(
-                make_sessionmaker(engine), config, build_router(), clock
-            )
-            if not webhook:
-                await app.bot.delete_webhook()
-            await set_commands(app)
-            await app.start()
-            assert app.updater is not None
-            await background.plan()  # what came due while the bot was down, coalesced
-            await receive(app, settings, webhook)
-            background.start()
-            log.info("%s as @%s", "webhook" if webhook else "polling", app.bot.username)
-            await stop.wait()
-            await background.shutdown()
-            await app.updater.stop()
+CHANNEL = handlers.CHANNEL
+Deliver = Callable[[Delivery], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The PTB application, initialised and started (updates come with `receive_with`)."""
+    app = build_application(settings)
+    async with app:
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
             await app.stop()
-    finally:
-        await engine.dispose()
-        if guard is not None:
-            guard.close()
+
+
+def outbound(settings: Settings) -> TelegramChannel:
+    return TelegramChannel(settings.token(), settings.telegram_api_base_url)
+
+
+async def receive_with(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    runtime: Runtime,
+    deliver: Deliver,
+    webhook: bool,
+) -> None:
+    """Hand updates to the runtime; notices for other networks go through `deliver`."""
+    app.bot_data[handlers.RUNTIME] = runtime
+    app.bot_data[handlers.DELIVER] = deliver
+    if not webhook:
+        await app.bot.delete_webhook()
+    await set_commands(app)
+    await receive(app, settings, webhook)
+
+
+async def show_delivery(app: Application, delivery: Delivery) -> None:  # type: ignore[type-arg]
+    await show(app.bot, delivery.chat_id, delivery.screen)

@@ -241,3 +241,36 @@ async def test_a_subtree_admin_cannot_reach_another_subtree(
     for command in ("/thongbao", "/thongke", "/nhapdanhsach", "/nhatky"):
         await member.send(command)
         assert "không có quyền" in (await member.reply()).text, command
+
+
+async def test_statistics_drill_down_spreadsheet_and_chart(
+    tree: tuple[RunningBot, FakeClock, list[tuple[int, str]]],
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    running, _, _ = tree
+    admin = running.api.user(ROOT_ADMIN, "Quản trị")
+    await admin.send("/thongke")
+    top = await admin.reply()
+    assert "Đảng viên: <b>340</b> (đã tham gia bot: 340)" in top.text
+    assert "Đảng bộ Sở Tài chính: 40 ĐV" in top.text
+    await admin.press("› Đảng bộ Sở Y tế")
+    health = await admin.reply()
+    assert "Đảng viên: <b>300</b>" in health.text
+    assert health.text.count("30 ĐV") == 10
+    await admin.press("📥 Xuất Excel")
+    sheet = await admin.reply()
+    book = load_workbook(io.BytesIO(sheet.params["data"])).active
+    assert book is not None
+    rows = [r for r in book.iter_rows(min_row=4, values_only=True)]
+    assert rows[0][:2] == ("Đảng bộ Sở Y tế", 300)
+    assert len(rows) == 11
+    await admin.press("📈 Biểu đồ")
+    chart = await admin.reply()
+    assert chart.method == "sendPhoto"
+    assert Image.open(io.BytesIO(chart.params["data"])).size[0] > 500
+    await admin.press("⬆ Đơn vị cấp trên")
+    assert "Đảng viên: <b>340</b>" in (await admin.reply()).text

@@ -1,0 +1,217 @@
+"""Zalo events in, screens out: the same runtime and flows as Telegram.
+
+Events look like `{"event_name": "message.text.received", "message": {"from": {"id": "6ede…",
+"display_name": …}, "chat": {"id": …, "chat_type": "PRIVATE"}, "text": …, "message_id": …,
+"date": <ms>}}`, sometimes wrapped in `{"ok": true, "result": …}`; both are accepted. Events
+this bot does not know are ignored; content Zalo withholds gets a polite answer.
+
+Zalo has no buttons and no editing: a screen's choices become numbered lines (bot/numbered.py)
+remembered per chat, an answer is matched back to its choice, an edit is a new message, and a
+file is announced in words (the platform takes only photo links).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.context import Incoming
+from bot.i18n import t
+from bot.numbered import Option, match, render
+from bot.runtime import Runtime
+from bot.screens import Delivery, Outcome, Screen
+from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
+from storage.repos import prompts
+
+log = logging.getLogger(__name__)
+CHANNEL = "zalo"
+INVITE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9_-]{32})$")  # a link's token, typed or pasted
+CONTENT = {
+    "message.image.received": "photo",
+    "message.sticker.received": "sticker",
+    "message.voice.received": "voice",
+    "message.unsupported.received": "unsupported",
+}
+
+
+def unwrap(payload: Any) -> dict[str, Any] | None:
+    if isinstance(payload, dict) and "result" in payload and "ok" in payload:
+        payload = payload["result"]
+    return payload if isinstance(payload, dict) else None
+
+
+def update_number(message_id: str) -> int:
+    """Zalo's message ids are strings; the claim table keys updates by a 60-bit number."""
+    return int(hashlib.sha256(f"zalo:{message_id}".encode()).hexdigest()[:15], 16)
+
+
+def to_incoming(payload: Any) -> Incoming | None:
+    """The parts of an event the flows use; None for what the bot ignores."""
+    event = unwrap(payload)
+    message = event.get("message") if event else None
+    if event is None or not isinstance(message, dict):
+        return None
+    sender = _part(message, "from")
+    chat = _part(message, "chat")
+    user_id = str(sender.get("id") or "")
+    message_id = str(message.get("message_id") or "")
+    if not user_id or not message_id or chat.get("chat_type", "PRIVATE") != "PRIVATE":
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "update_id": update_number(message_id),
+        "external_id": user_id,
+        "chat_id": str(chat.get("id") or user_id),
+        "display_name": str(sender.get("display_name") or sender.get("name") or "")[:200],
+    }
+    name = event.get("event_name")
+    if name == "message.text.received":
+        return Incoming(**base, **_text_parts(str(message.get("text") or "")))
+    if name in CONTENT:
+        photo = message.get("photo") if name == "message.image.received" else None
+        return Incoming(
+            **base,
+            content=CONTENT[str(name)],
+            file_id=str(photo)[:256] if photo else None,
+            mime_type="image/jpeg" if photo else None,
+            caption=str(message.get("caption") or "") or None,
+        )
+    return None  # an event this bot does not know (yet): ignored safely
+
+
+def _part(message: dict[str, Any], name: str) -> dict[str, Any]:
+    found = message.get(name)
+    return found if isinstance(found, dict) else {}
+
+
+def _text_parts(text: str) -> dict[str, Any]:
+    text = text.strip()
+    token = INVITE.match(text)
+    if token:  # the invite link's token, as the first message (with or without /start)
+        return {"command": "start", "args": token.group(1)}
+    if text.startswith("/"):
+        head, _, args = text[1:].partition(" ")
+        return {"command": head.lower(), "args": args.strip()}
+    return {"text": text}
+
+
+Deliver = Callable[[Delivery], Awaitable[None]]
+
+
+class ZaloBot:
+    """Receives events (long polling or webhook), runs them, shows the outcome."""
+
+    def __init__(
+        self,
+        client: ZaloClient,
+        runtime: Runtime,
+        sessions: async_sessionmaker[AsyncSession],
+        deliver: Deliver,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.runtime = runtime
+        self.sessions = sessions
+        self.deliver = deliver
+        self.clock = clock
+
+    async def handle(self, payload: Any) -> None:
+        incoming = to_incoming(payload)
+        if incoming is None:
+            return
+        incoming, shown = await self._resolve(incoming)
+        outcome = await self.runtime.handle(incoming)
+        await self._show_outcome(incoming.chat_id, outcome, shown)
+        for delivery in outcome.deliveries:
+            await self.deliver(delivery)
+
+    async def _resolve(self, incoming: Incoming) -> tuple[Incoming, list[Option]]:
+        """A typed answer to numbered choices becomes the choice it names."""
+        async with self.sessions() as session:
+            raw = await prompts.load(session, CHANNEL, incoming.chat_id)
+        shown = [Option.from_dict(o) for o in raw]
+        if incoming.text is None or not shown:
+            return incoming, shown
+        picked = match(incoming.text, shown)
+        if picked is None:
+            return replace(incoming, pending_choices=True), shown
+        if picked.data is not None:
+            return replace(incoming, text=None, callback=picked.data), shown
+        return replace(incoming, text=picked.text or picked.label), shown
+
+    async def _show_outcome(self, chat_id: str, outcome: Outcome, shown: list[Option]) -> None:
+        rendered = [self._render(screen, outcome.language) for screen in outcome.replies]
+        again = (outcome.refusal or outcome.repeat_choices) and bool(shown)
+        if rendered and not again:  # saved first: the answer may come back before we could
+            await self._remember(chat_id, rendered[-1][1])
+        for parts, _options in rendered:
+            for part in parts:
+                await self._send(chat_id, part)
+        if again:
+            await self._repeat(chat_id, shown, outcome.language)
+
+    @staticmethod
+    def _render(screen: Screen, lang: str) -> tuple[list[str], list[Option]]:
+        parts, options = render(screen, lang, TEXT_MAX)
+        if screen.attachment is not None:
+            parts[-1] += "\n\n" + t(lang, "zalo.file_elsewhere")
+        return parts, options
+
+    async def show(self, chat_id: str, screens: list[Screen], lang: str) -> None:
+        """A notice for this chat (from another person's action): sent, choices remembered."""
+        rendered = [self._render(screen, lang) for screen in screens]
+        if rendered:
+            await self._remember(chat_id, rendered[-1][1])
+        for parts, _options in rendered:
+            for part in parts:
+                await self._send(chat_id, part)
+
+    async def _repeat(self, chat_id: str, shown: list[Option], lang: str) -> None:
+        lines = "\n".join(f"{o.number}. {o.label}" for o in shown)
+        await self._send(chat_id, t(lang, "numbered.again") + "\n\n" + lines)
+
+    async def _remember(self, chat_id: str, options: list[Option]) -> None:
+        async with self.sessions() as session:
+            await prompts.save(
+                session, CHANNEL, chat_id, [o.as_dict() for o in options], self.clock()
+            )
+            await session.commit()
+
+    async def _send(self, chat_id: str, text: str) -> None:
+        try:
+            await self.client.send_message(chat_id, text)
+        except (ZaloError, httpx.HTTPError) as error:
+            log.warning("sending to zalo chat %s failed: %s", chat_id, error)
+
+    async def poll(self, stop: asyncio.Event, wait: int = 30) -> None:
+        """Long polling until `stop`; errors back off and are retried, never fatal."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                events = await self.client.get_updates(wait)
+                delay = 1.0
+            except (ZaloError, httpx.HTTPError) as error:
+                log.warning("zalo getUpdates failed: %s", error)
+                await _sleep(stop, delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            for event in events:
+                try:
+                    await self.handle(event)
+                except Exception:  # one bad event must not stop the channel
+                    log.exception("zalo event failed")
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

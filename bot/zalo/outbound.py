@@ -1,0 +1,81 @@
+"""The Zalo side of the outbox: one row, one or more sendMessage calls (texts over 2,000
+characters are cut on line boundaries), buttons as numbered lines remembered for the answer,
+no editing (an edit is sent anew), files announced in words.
+
+Error mapping, conservative until the platform's codes are documented: 429 waits, 5xx and
+network errors before the answer retry, a timeout after sending is "unknown", an answer that
+says the person blocked or cannot receive marks them unreachable, anything else is rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from bot.numbered import Option, render
+from bot.screens import Choice, Screen
+from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
+from jobs.channel import Attachment, Markup, Outcome, Result
+from locales.catalog import t
+
+CHANNEL = "zalo"
+BLOCKED_WORDS = ("block", "not follow", "unfollow", "not allowed to send", "user not found")
+Remember = Callable[[str, list[Option]], Awaitable[None]]
+
+
+class ZaloChannel:
+    name = CHANNEL
+
+    def __init__(self, client: ZaloClient, remember: Remember, language: str = "vi") -> None:
+        self.client = client
+        self.remember = remember
+        self.language = language
+
+    async def deliver(
+        self,
+        chat_id: str,
+        text: str,
+        markup: Markup | None,
+        attachment: Attachment | None = None,
+        edit: str | None = None,
+    ) -> Result:
+        choices = tuple(tuple(Choice(b["text"], b["data"]) for b in row) for row in markup or ())
+        parts, options = render(Screen(text, choices), self.language, TEXT_MAX)
+        if attachment is not None:
+            parts[-1] += "\n\n" + t(self.language, "zalo.file_elsewhere")
+        if options:  # before sending: the answer may come back faster than we could save
+            await self.remember(chat_id, options)
+        message_id = ""
+        for n, part in enumerate(parts):
+            result = await self._one(chat_id, part)
+            if result.outcome is not Outcome.SENT:
+                # a later part failing after the first went: do not send the first again
+                return result if n == 0 else Result(Outcome.UNKNOWN, reason=result.reason)
+            message_id = result.message_id or message_id
+        return Result(Outcome.SENT, message_id=message_id)
+
+    async def _one(self, chat_id: str, text: str) -> Result:
+        try:
+            sent = await self.client.send_message(chat_id, text)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            return Result(Outcome.RETRY, reason=f"network: {type(error).__name__}")
+        except httpx.TimeoutException as error:
+            return Result(Outcome.UNKNOWN, reason=f"no answer: {type(error).__name__}")
+        except httpx.HTTPError as error:
+            return Result(Outcome.UNKNOWN, reason=f"broken answer: {type(error).__name__}")
+        except ZaloError as error:
+            return _refused(error)
+        return Result(Outcome.SENT, message_id=str(sent.get("message_id") or ""))
+
+
+def _refused(error: ZaloError) -> Result:
+    reason = f"{error.code} {error.description}".strip()[:280]
+    if error.code == 429 or error.status == 429:
+        return Result(Outcome.RATE_LIMITED, retry_after=1.0, reason=reason)
+    if error.status >= 500 or error.code >= 500:
+        return Result(Outcome.RETRY, reason=reason)
+    described = error.description.lower()
+    if error.code == 403 or any(word in described for word in BLOCKED_WORDS):
+        return Result(Outcome.BLOCKED, reason=reason)
+    return Result(Outcome.REJECTED, reason=reason)
