@@ -36,6 +36,15 @@ class Attachment:
     file_id: str | None = None  # a file the network already holds (an admin's upload)
 
 
+# Networks that take files (charts, spreadsheets, PDFs). Elsewhere (Zalo: photo links only)
+# the reports go as text that says where to get the files, and no file rows are queued.
+FILE_CHANNELS = frozenset({"telegram"})
+
+
+def takes_files(channel: str | None) -> bool:
+    return channel in FILE_CHANNELS
+
+
 class Channel(Protocol):
     name: str
 

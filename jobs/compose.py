@@ -23,7 +23,7 @@ from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs import broadcasts, yearend
-from jobs.channel import Attachment, Markup
+from jobs.channel import Attachment, Markup, takes_files
 from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
 from storage.repos import members as member_repo
@@ -187,7 +187,7 @@ def _report(
         on = (row.payload or {}).get("on")
         when = date.fromisoformat(on).strftime("%d/%m/%Y") if isinstance(on, str) else ""
         text = t(lang, "meeting.soon", date=when) + "\n\n" + digest_text(lang, report)
-        return text[:LIMIT], None
+        return _files_elsewhere(row, text[:LIMIT], lang), None
     if row.kind == "digest_chart":
         key = "digest.chart_caption_rollup" if report.rollup else "digest.chart_caption"
         result.attachments[row.id] = Attachment("photo", "bieu-do.png", chart_png(lang, report))
@@ -197,7 +197,15 @@ def _report(
         name = f"bao-cao-tuan-{week.key}-{report.unit_id}.xlsx"
         result.attachments[row.id] = Attachment("document", name, digest_xlsx(lang, report, today))
         return t(lang, "digest.xlsx_caption", week=week.number, unit=unit), None
-    return digest_text(lang, report), digest_buttons(lang, report, now)
+    text = _files_elsewhere(row, digest_text(lang, report), lang)
+    return text, digest_buttons(lang, report, now)
+
+
+def _files_elsewhere(row: OutboxRow, text: str, lang: str) -> str:
+    """On a network that takes no files the report says where the chart and sheets are."""
+    if takes_files(row.channel):
+        return text
+    return shorten(text, LIMIT - 300) + "\n\n" + t(lang, "report.files_elsewhere")
 
 
 def digest_buttons(lang: str, report: UnitDigest, now: datetime) -> Markup:

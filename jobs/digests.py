@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import meetings
 from domain.digest import week_containing
+from jobs.channel import takes_files
 from storage.dto import AccountDTO
 from storage.repos import outbox as outbox_repo
 from storage.repos import runs as run_repo
@@ -54,6 +55,7 @@ async def plan(sessions: async_sessionmaker[AsyncSession], now: datetime, when: 
             _row(kind, unit_id, account, period, now)
             for unit_id, account in await user_repo.leaders_everywhere(session)
             for kind in PARTS
+            if kind == "digest" or takes_files(account.channel)
         ]
         queued = await outbox_repo.add_many(session, rows)
         await run_repo.mark(session, JOB, period, now, queued)
@@ -81,6 +83,7 @@ async def plan_meetings(
             for unit_id, account in await user_repo.leaders_everywhere(session)
             if unit_id in due
             for kind in MEETING_PARTS
+            if kind == "meeting" or takes_files(account.channel)
         ]
         queued = await outbox_repo.add_many(session, rows)
         await run_repo.mark(session, MEETING_JOB, today.isoformat(), now, queued)

@@ -236,3 +236,43 @@ async def test_a_reminder_on_zalo_is_answered_by_number(
         assert "\n1. " in ask
     finally:
         await running.shutdown()
+
+
+async def test_a_secretary_on_zalo_gets_the_weekly_report_as_text(
+    botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
+) -> None:
+    from datetime import date
+
+    from domain import campaigns
+    from domain.members import identify, register
+    from jobs import planner
+    from jobs.digests import ReportTime
+    from storage.models import OutboxMessage
+    from tests.e2e.test_digest import HANOI
+    from tests.e2e.test_reminders import local
+
+    sunday = local(10, 20)
+    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
+    async with sessions() as s:
+        await campaigns.create(s, None, cell, 2027, "Nêu gương", date(2027, 1, 4),
+                               date(2027, 2, 28), sunday)  # fmt: skip
+        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, sunday)
+        who = (await identify(s, "zalo", "z-binh", "z-binh", "Bình", "vi", False, sunday)).actor
+        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
+        await s.commit()
+    clock = FakeClock(local(11, 7, 30))
+    running = await both(botapi, zaloapi, db_url, clock, NEUGUONG_PLANNER_SECONDS=3600)
+    try:
+        await planner.tick(sessions, clock.now, reports=ReportTime(HANOI))
+        binh = zaloapi.user("z-binh", "Bình")
+        report = await binh.reply()
+        assert "Chi bộ Văn phòng" in report
+        assert "chưa gửi được qua Zalo" in report
+        assert "<b>" not in report
+        async with sessions() as s:
+            kinds = sorted(
+                await s.scalars(select(OutboxMessage.kind).where(OutboxMessage.channel == "zalo"))
+            )
+        assert kinds == ["digest"]  # no chart or spreadsheet rows for a network without files
+    finally:
+        await running.shutdown()
