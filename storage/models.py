@@ -71,6 +71,20 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # With accounts on two networks: where reminders and reports go (None: the first one).
+    reminder_channel: Mapped[str | None] = mapped_column(String(16))
+
+
+class LinkCode(Base):
+    """A one-time code that links a second network's account to this person (hashed)."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Account(Base):

@@ -14,6 +14,7 @@ from bot.flows import (
     honours,
     imports,
     invites,
+    linking,
     profile,
     progress,
     registration,
@@ -46,6 +47,7 @@ def build_router() -> Router:
         imports,
         audit,
         honours,
+        linking,
     )
     for flow in flows:
         flow.register(router)

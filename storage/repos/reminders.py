@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import literal, select
@@ -91,6 +91,7 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
             Account.chat_id,
             Account.unreachable_at,
             User.language,
+            User.reminder_channel,
         )
         .join(Unit, Unit.id == Member.unit_id)
         .outerjoin(User, User.id == Member.user_id)
@@ -111,7 +112,15 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
         chat_id,
         unreachable_at,
         language,
+        preferred,
     ) in rows:
+        if member_id in found and channel == preferred != found[member_id].channel:
+            # the person chose this network for reminders: reach them there
+            found[member_id] = replace(
+                found[member_id], channel=channel, chat_id=chat_id,
+                unreachable=unreachable_at is not None,
+            )  # fmt: skip
+            continue
         if member_id not in found:
             found[member_id] = MemberYear(
                 member_id,

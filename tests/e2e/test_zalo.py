@@ -276,3 +276,44 @@ async def test_a_secretary_on_zalo_gets_the_weekly_report_as_text(
         assert kinds == ["digest"]  # no chart or spreadsheet rows for a network without files
     finally:
         await running.shutdown()
+
+
+async def test_a_member_links_zalo_to_their_telegram_membership(
+    botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
+) -> None:
+    import re
+
+    from storage.repos import reminders as reminder_repo
+
+    await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
+    running = await both(botapi, zaloapi, db_url)
+    try:
+        an = botapi.user(51, "An")
+        await an.send("/lienket")
+        code = re.search(r"<b>(\d{4} \d{4})</b>", (await an.reply()).text)
+        assert code is not None
+        on_zalo = zaloapi.user("z-an-2", "An")
+        await on_zalo.send("/lienket 0000 0000")
+        assert "không đúng hoặc đã hết hạn" in await on_zalo.reply()
+        await on_zalo.send(f"/lienket {code.group(1)}")
+        assert "tài khoản này là của đồng chí Nguyễn Văn An" in (await on_zalo.expect(1))[0]
+        await on_zalo.send(f"/lienket {code.group(1)}")  # used once only
+        assert "không liên kết được" in await on_zalo.reply()  # now a member's own account
+        async with sessions() as s:
+            members = await s.scalar(select(func.count()).select_from(Member))
+            owners = set(await s.scalars(select(Account.user_id)))
+        assert members == 1  # never a second member for one person
+        assert len(owners) == 1
+        await an.send("/lienket")
+        await an.expect(1)
+        choice = await an.reply()
+        assert "Telegram" in choice.text
+        await an.press("Zalo")
+        assert "<b>Zalo</b>" in (await an.reply()).text
+        async with sessions() as s:
+            member = await s.scalar(select(Member))
+            assert member is not None
+            year = (await reminder_repo.load(s, [member.id]))[member.id]
+        assert (year.channel, year.chat_id) == ("zalo", "z-an-2")  # reminders go to Zalo now
+    finally:
+        await running.shutdown()
