@@ -1,7 +1,8 @@
-"""Acceptance (Zalo, 2): the member's journeys run unchanged on Telegram and on Zalo — join
-with the invite, register a commitment with the pledge, submit, get it approved by the
-secretary (on Telegram), report progress, see it in /tiendo, receive the Monday reminder and
-an announcement; a secretary reads the weekly report's text. Zalo's transcript is committed.
+"""Acceptance (Zalo, 2): the journeys run unchanged on Telegram and on Zalo — a member joins
+with the invite, registers a commitment with the pledge, submits, gets it approved by the
+secretary (on Telegram), reports progress, sees it in /tiendo, receives the Monday reminder
+and an announcement; a secretary on either network reads the weekly report (on Zalo as text
+that says where the files are). Zalo's transcript is committed.
 """
 
 from __future__ import annotations
@@ -176,3 +177,46 @@ def zalo_transcript(api: FakeZaloAPI, chat: str) -> str:
             body = "\n".join("   " + line for line in value.text.splitlines())
             lines.append(f"◀ Bot:\n{body}")
     return "\n".join(lines) + "\n"
+
+
+async def test_weekly_report_text_on_each_network(
+    network: str,
+    botapi: FakeBotAPI,
+    zaloapi: FakeZaloAPI,
+    db_url: str,
+    sessions: Sessions,
+) -> None:
+    from domain.members import register
+    from jobs.digests import ReportTime
+    from tests.e2e.test_digest import HANOI
+
+    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
+    async with sessions() as s:
+        await campaigns.create(s, None, cell, 2027, THEME, date(2027, 1, 4),
+                               date(2027, 2, 28), SUNDAY)  # fmt: skip
+        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, SUNDAY)
+        ext = "60" if network == "telegram" else "z-binh"
+        who = (await identify(s, network, ext, ext, "Bình", "vi", False, SUNDAY)).actor
+        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, SUNDAY)
+        await s.commit()
+    clock = FakeClock(local(11, 7, 30))
+    running = await both(botapi, zaloapi, db_url, clock, NEUGUONG_PLANNER_SECONDS=3600)
+    try:
+        await planner.tick(sessions, clock.now, reports=ReportTime(HANOI))
+        secretary: Person = (
+            OnTelegram(botapi, 60, "Bình")
+            if network == "telegram"
+            else OnZalo(zaloapi, ext, "Bình")
+        )
+        text = (await secretary.next())[0]
+        assert "BÁO CÁO TUẦN" in text
+        assert "Chi bộ Văn phòng" in text
+        assert "Nguyễn Văn An" in text
+        if network == "telegram":  # the chart and the spreadsheet follow as files
+            chart, sheet = await secretary.next(2)
+            assert "tỷ lệ báo cáo bốn tuần" in chart
+            assert sheet
+        else:
+            assert "chưa gửi được qua Zalo" in text
+    finally:
+        await running.shutdown()
