@@ -22,9 +22,10 @@ from bot.telegram import app as telegram
 from bot.zalo.adapter import CHANNEL as ZALO
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.client import ZaloClient
+from bot.zalo.files import FileLinks
 from bot.zalo.outbound import ZaloChannel
 from bot.zalo.webhook import ZaloWebhook
-from jobs.channel import Channel
+from jobs.channel import Channel, serve_files_for, stop_serving_files
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.repos import prompts
@@ -107,14 +108,19 @@ async def _zalo(
     assert token is not None
     client = ZaloClient(token, settings.zalo_api_base_url)
     stack.push_async_callback(client.close)
-    bot = ZaloBot(client, runtime, sessions, deliver, clock)
+    links = None
+    if settings.zalo_webhook_url:  # our web server can hand out charts and sheets by link
+        links = FileLinks(sessions, settings.zalo_webhook_url, clock)
+        serve_files_for(ZALO)
+        stack.callback(stop_serving_files, ZALO)
+    bot = ZaloBot(client, runtime, sessions, deliver, clock, links)
 
     async def remember(chat_id: str, options: list[Option]) -> None:
         async with sessions() as session:
             await prompts.save(session, ZALO, chat_id, [o.as_dict() for o in options], clock())
             await session.commit()
 
-    return bot, ZaloChannel(client, remember, settings.default_language)
+    return bot, ZaloChannel(client, remember, settings.default_language, links)
 
 
 async def _zalo_receive(
@@ -127,7 +133,7 @@ async def _zalo_receive(
     header), else long polling: the platform allows one or the other for a bot."""
     if settings.zalo_webhook_url:
         server = ZaloWebhook(bot, settings.zalo_secret(), settings.webhook_listen,
-                             settings.zalo_webhook_port)  # fmt: skip
+                             settings.zalo_webhook_port, links=bot.links)  # fmt: skip
         await server.start()
         stack.push_async_callback(server.stop)
         await bot.client.set_webhook(settings.zalo_webhook_url, settings.zalo_secret())

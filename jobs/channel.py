@@ -42,7 +42,20 @@ FILE_CHANNELS = frozenset({"telegram"})
 
 
 def takes_files(channel: str | None) -> bool:
-    return channel in FILE_CHANNELS
+    return channel in FILE_CHANNELS or channel in _SERVED
+
+
+_SERVED: set[str] = set()
+
+
+def serve_files_for(channel: str) -> None:
+    """This process serves files by link for a network that takes only links (Zalo in
+    webhook mode): its reports get their chart and spreadsheet rows too."""
+    _SERVED.add(channel)
+
+
+def stop_serving_files(channel: str) -> None:
+    _SERVED.discard(channel)
 
 
 class Channel(Protocol):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    LargeBinary,
     Boolean,
     Date,
     ForeignKey,
@@ -73,6 +74,19 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # With accounts on two networks: where reminders and reports go (None: the first one).
     reminder_channel: Mapped[str | None] = mapped_column(String(16))
+
+
+class SharedFile(Base):
+    """A chart or spreadsheet served by the bot's own web server for a short while, for a
+    network that takes files only as links (Zalo); only the SHA-256 of the link's token is kept."""
+
+    __tablename__ = "shared_files"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class LinkCode(Base):

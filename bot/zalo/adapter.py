@@ -31,6 +31,7 @@ from bot.numbered import Option, match, render
 from bot.runtime import Runtime
 from bot.screens import Delivery, Outcome, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
+from bot.zalo.files import FileLinks, attach
 from storage.repos import prompts
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _text_parts(text: str) -> dict[str, Any]:
 
 
 Deliver = Callable[[Delivery], Awaitable[None]]
+Rendered = tuple[list[str], list[Option], str | None]  # parts, choices, a photo's link
 
 
 class ZaloBot:
@@ -118,7 +120,9 @@ class ZaloBot:
         sessions: async_sessionmaker[AsyncSession],
         deliver: Deliver,
         clock: Callable[[], datetime],
+        links: FileLinks | None = None,
     ) -> None:
+        self.links = links
         self.client = client
         self.runtime = runtime
         self.sessions = sessions
@@ -150,31 +154,35 @@ class ZaloBot:
         return replace(incoming, text=picked.text or picked.label), shown
 
     async def _show_outcome(self, chat_id: str, outcome: Outcome, shown: list[Option]) -> None:
-        rendered = [self._render(screen, outcome.language) for screen in outcome.replies]
+        rendered = [await self._render(screen, outcome.language) for screen in outcome.replies]
         again = (outcome.refusal or outcome.repeat_choices) and bool(shown)
         if rendered and not again:  # saved first: the answer may come back before we could
             await self._remember(chat_id, rendered[-1][1])
-        for parts, _options in rendered:
-            for part in parts:
-                await self._send(chat_id, part)
+        await self._send_all(chat_id, rendered)
         if again:
             await self._repeat(chat_id, shown, outcome.language)
 
-    @staticmethod
-    def _render(screen: Screen, lang: str) -> tuple[list[str], list[Option]]:
+    async def _render(self, screen: Screen, lang: str) -> Rendered:
         parts, options = render(screen, lang, TEXT_MAX)
-        if screen.attachment is not None:
-            parts[-1] += "\n\n" + t(lang, "zalo.file_elsewhere")
-        return parts, options
+        photo = await attach(parts, screen.attachment, self.links, lang)
+        return parts, options, photo
+
+    async def _send_all(self, chat_id: str, rendered: list[Rendered]) -> None:
+        for parts, _options, photo in rendered:
+            for part in parts:
+                await self._send(chat_id, part)
+            if photo is not None:
+                try:
+                    await self.client.send_photo(chat_id, photo)
+                except (ZaloError, httpx.HTTPError) as error:
+                    log.warning("sending a photo to zalo chat %s failed: %s", chat_id, error)
 
     async def show(self, chat_id: str, screens: list[Screen], lang: str) -> None:
         """A notice for this chat (from another person's action): sent, choices remembered."""
-        rendered = [self._render(screen, lang) for screen in screens]
+        rendered = [await self._render(screen, lang) for screen in screens]
         if rendered:
             await self._remember(chat_id, rendered[-1][1])
-        for parts, _options in rendered:
-            for part in parts:
-                await self._send(chat_id, part)
+        await self._send_all(chat_id, rendered)
 
     async def _repeat(self, chat_id: str, shown: list[Option], lang: str) -> None:
         lines = "\n".join(f"{o.number}. {o.label}" for o in shown)

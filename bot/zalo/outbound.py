@@ -16,8 +16,8 @@ import httpx
 from bot.numbered import Option, render
 from bot.screens import Choice, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
+from bot.zalo.files import FileLinks, attach
 from jobs.channel import Attachment, Markup, Outcome, Result
-from locales.catalog import t
 
 CHANNEL = "zalo"
 BLOCKED_WORDS = ("block", "not follow", "unfollow", "not allowed to send", "user not found")
@@ -27,10 +27,17 @@ Remember = Callable[[str, list[Option]], Awaitable[None]]
 class ZaloChannel:
     name = CHANNEL
 
-    def __init__(self, client: ZaloClient, remember: Remember, language: str = "vi") -> None:
+    def __init__(
+        self,
+        client: ZaloClient,
+        remember: Remember,
+        language: str = "vi",
+        links: FileLinks | None = None,
+    ) -> None:
         self.client = client
         self.remember = remember
         self.language = language
+        self.links = links
 
     async def deliver(
         self,
@@ -42,8 +49,7 @@ class ZaloChannel:
     ) -> Result:
         choices = tuple(tuple(Choice(b["text"], b["data"]) for b in row) for row in markup or ())
         parts, options = render(Screen(text, choices), self.language, TEXT_MAX)
-        if attachment is not None:
-            parts[-1] += "\n\n" + t(self.language, "zalo.file_elsewhere")
+        photo = await attach(parts, attachment, self.links, self.language)
         if options:  # before sending: the answer may come back faster than we could save
             await self.remember(chat_id, options)
         message_id = ""
@@ -53,7 +59,20 @@ class ZaloChannel:
                 # a later part failing after the first went: do not send the first again
                 return result if n == 0 else Result(Outcome.UNKNOWN, reason=result.reason)
             message_id = result.message_id or message_id
+        if photo is not None:
+            result = await self._photo(chat_id, photo)
+            if result.outcome is not Outcome.SENT:
+                return Result(Outcome.UNKNOWN, reason=result.reason)  # the text went already
         return Result(Outcome.SENT, message_id=message_id)
+
+    async def _photo(self, chat_id: str, url: str) -> Result:
+        try:
+            sent = await self.client.send_photo(chat_id, url)
+        except httpx.HTTPError as error:
+            return Result(Outcome.UNKNOWN, reason=f"photo: {type(error).__name__}")
+        except ZaloError as error:
+            return _refused(error)
+        return Result(Outcome.SENT, message_id=str(sent.get("message_id") or ""))
 
     async def _one(self, chat_id: str, text: str) -> Result:
         try:

@@ -11,11 +11,13 @@ import hmac
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
 from bot.zalo.adapter import ZaloBot
+from bot.zalo.files import FileLinks
 
 log = logging.getLogger(__name__)
 HEADER = "X-Bot-Api-Secret-Token"
@@ -23,7 +25,16 @@ BODY_MAX = 1024 * 1024
 
 
 class ZaloWebhook:
-    def __init__(self, bot: ZaloBot, secret: str, listen: str, port: int, path: str = "/zalo"):
+    def __init__(
+        self,
+        bot: ZaloBot,
+        secret: str,
+        listen: str,
+        port: int,
+        path: str = "/zalo",
+        links: FileLinks | None = None,
+    ):
+        self.links = links
         self.bot = bot
         self.secret = secret
         self.listen = listen
@@ -33,7 +44,12 @@ class ZaloWebhook:
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        app = Application([(self.path, _Handler, {"hook": self})])
+        routes: list[Any] = [(self.path, _Handler, {"hook": self})]
+        if self.links is not None:
+            routes.append(
+                (self.path + r"/files/([A-Za-z0-9_-]{16,64})/[^/]*", _File, {"links": self.links})
+            )
+        app = Application(routes)
         self.server = app.listen(self.port, address=self.listen, max_body_size=BODY_MAX)
         if self.port == 0:  # tests ask for any free port
             sockets = list(self.server._sockets.values())  # noqa: SLF001 - tornado keeps them
@@ -58,6 +74,27 @@ class ZaloWebhook:
             await self.bot.handle(payload)
         except Exception:  # logged; the platform has had its answer already
             log.exception("zalo webhook event failed")
+
+
+class _File(RequestHandler):
+    """A chart or spreadsheet by its link, while the link lasts (404 after, or if unknown)."""
+
+    links: FileLinks
+
+    def initialize(self, links: FileLinks) -> None:
+        self.links = links
+
+    async def get(self, token: str) -> None:
+        found = await self.links.fetch(token)
+        if found is None:
+            self.set_status(404)
+            self.finish()
+            return
+        name, mime, data = found
+        self.set_header("Content-Type", mime)
+        self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(name)}")
+        self.set_header("Cache-Control", "private, max-age=3600")
+        self.finish(data)
 
 
 class _Handler(RequestHandler):

@@ -317,3 +317,60 @@ async def test_a_member_links_zalo_to_their_telegram_membership(
         assert (year.channel, year.chat_id) == ("zalo", "z-an-2")  # reminders go to Zalo now
     finally:
         await running.shutdown()
+
+
+async def test_in_webhook_mode_charts_and_sheets_come_by_link(
+    botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
+) -> None:
+    import io
+    import re
+    from datetime import date
+
+    import httpx
+    from openpyxl import load_workbook
+
+    from domain import campaigns
+    from domain.members import identify, register
+    from jobs import planner
+    from jobs.digests import ReportTime
+    from tests.e2e.test_digest import HANOI
+    from tests.e2e.test_reminders import local
+
+    sunday = local(10, 20)
+    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
+    async with sessions() as s:
+        await campaigns.create(s, None, cell, 2027, "Nêu gương", date(2027, 1, 4),
+                               date(2027, 2, 28), sunday)  # fmt: skip
+        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, sunday)
+        who = (await identify(s, "zalo", "z-binh", "z-binh", "Bình", "vi", False, sunday)).actor
+        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
+        await s.commit()
+    port = free_port()
+    clock = FakeClock(local(11, 7, 30))
+    running = await start_bot(
+        botapi, db_url, clock,
+        ZALO_BOT_TOKEN=TOKEN, ZALO_API_BASE_URL=zaloapi.base_url,
+        ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo", ZALO_WEBHOOK_SECRET="s3cret-Zalo-hook",
+        ZALO_WEBHOOK_PORT=port, NEUGUONG_PLANNER_SECONDS=3600,
+    )  # fmt: skip
+    try:
+        await planner.tick(sessions, clock.now, reports=ReportTime(HANOI))
+        await zaloapi.wait_for(lambda: len(zaloapi.sent.get("z-binh", [])) >= 4)
+        sent = zaloapi.sent["z-binh"]
+        assert "BÁO CÁO TUẦN" in sent[0].text
+        assert "chưa gửi được qua Zalo" not in sent[0].text
+        photo = next(s for s in sent if s.method == "sendPhoto")
+        sheet = next(s for s in sent if "Tải tệp tại" in s.text)
+        url = re.search(r"(http://\S+)", sheet.text)
+        assert url is not None
+        async with httpx.AsyncClient() as client:
+            png = await client.get(photo.params["photo"])
+            xlsx = await client.get(url.group(1))
+            missing = await client.get(f"http://127.0.0.1:{port}/zalo/files/{'x' * 32}/a.xlsx")
+        assert png.status_code == 200
+        assert png.content.startswith(b"\x89PNG")
+        book = load_workbook(io.BytesIO(xlsx.content))
+        assert book.active is not None
+        assert missing.status_code == 404
+    finally:
+        await running.shutdown()
