@@ -24,7 +24,7 @@ from bot.settings import Settings
 from jobs import planner, sender
 from jobs.channel import Channel
 from jobs.limits import Limits
-from storage.repos import updates
+from storage.repos import files, updates
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -96,6 +96,7 @@ class Background:
     async def housekeeping(self) -> None:
         async with self.sessions() as session:
             await updates.prune(session, self.clock() - timedelta(days=7))
+            await files.prune(session, self.clock())  # links past their 24 hours
             await session.commit()
 
     def start(self) -> None:

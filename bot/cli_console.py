@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import Fail, _bot_username, _execute, _in_session, _now
 from bot.i18n import plain
+from bot.numbered import plain as plain_text
 from bot.settings import Settings
 from domain import audit, broadcasts, imports, tables
 from domain.imports import ImportCheck, ImportResult
@@ -139,7 +140,7 @@ def broadcast_status(
             return await broadcasts.status(session, found)
 
         found = await _in_session(settings, read)
-        typer.echo(_plain_text(report_text(settings.default_language, found)))
+        typer.echo(plain_text(report_text(settings.default_language, found)))
 
     _execute(work)
 
@@ -175,11 +176,3 @@ def audit_export(file: Annotated[Path, typer.Argument(help="The XLSX to write")]
         typer.echo(plain(lang, "cli.audit_written", n=len(entries), path=str(file)))
 
     _execute(work)
-
-
-def _plain_text(text: str) -> str:
-    """The bot's HTML as a terminal shows it."""
-    import html
-    import re
-
-    return html.unescape(re.sub(r"</?(b|i|u|code)>", "", text))

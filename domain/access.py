@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain.errors import NotAllowed
@@ -34,6 +35,12 @@ class Actor:
     def is_tree_admin(self) -> bool:
         return self.root_admin or any(g.role is Role.ADMIN and not g.unit_path for g in self.grants)
 
+    def admin_roots(self) -> list[str] | None:
+        """The paths of the top units the actor administers; None: the whole tree."""
+        if self.is_tree_admin():
+            return None
+        return tops(g.unit_path for g in self.grants if g.role is Role.ADMIN and g.unit_path)
+
     def leads(self, unit: UnitDTO) -> bool:
         """Secretary or deputy of the unit or of one above it."""
         return self._covers((Role.SECRETARY, Role.DEPUTY), unit)
@@ -48,6 +55,12 @@ class Actor:
     @property
     def is_leader(self) -> bool:
         return any(g.role in (Role.SECRETARY, Role.DEPUTY) for g in self.grants)
+
+
+def tops(paths: Iterable[str]) -> list[str]:
+    """Unit paths without those nested in another of them ('/1/' covers '/1/5/')."""
+    found = sorted(set(paths))
+    return [p for p in found if not any(p != q and p.startswith(q) for q in found)]
 
 
 def require(condition: bool, key: str = "error.not_allowed") -> None:

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor, require
-from storage.dto import Role
 from storage.repos import audit as repo
 from storage.repos import units as unit_repo
 from storage.repos.audit import AuditDTO
@@ -62,18 +61,12 @@ async def record(
     await repo.add(session, now, user_id, action, unit_path, subject, detail)
 
 
-def _scope(actor: Actor) -> list[str] | None:
-    if actor.is_tree_admin():
-        return None
-    return sorted({g.unit_path for g in actor.grants if g.role is Role.ADMIN and g.unit_path})
-
-
 async def latest(
     session: AsyncSession, actor: Actor, limit: int = PAGE, before_id: int | None = None
 ) -> list[AuditDTO]:
     """The newest entries the admin may see."""
     require(actor.is_admin)
-    return await repo.latest(session, _scope(actor), limit, before_id)
+    return await repo.latest(session, actor.admin_roots(), limit, before_id)
 
 
 async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDTO]:
@@ -81,4 +74,4 @@ async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDT
     if actor is None:
         return await repo.latest(session, None, EXPORT_LIMIT)
     require(actor.is_admin)
-    return await repo.latest(session, _scope(actor), EXPORT_LIMIT)
+    return await repo.latest(session, actor.admin_roots(), EXPORT_LIMIT)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
-from storage.dto import Role, UnitDTO
+from storage.dto import UnitDTO
 from storage.repos import broadcasts as repo
 from storage.repos import units as unit_repo
 from storage.repos.broadcasts import AUDIENCES, BroadcastDTO
@@ -98,10 +98,7 @@ async def _scope_paths(session: AsyncSession, actor: Actor, unit_ids: list[int])
     """The subtrees a broadcast covers, each one the admin's; [] (tree admin): everything."""
     require(actor.is_admin)
     if not unit_ids:
-        if actor.is_tree_admin():
-            return []
-        paths = {g.unit_path for g in actor.grants if g.role is Role.ADMIN and g.unit_path}
-        return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+        return actor.admin_roots() or []  # [] for a whole-tree admin: everything
     if len(unit_ids) > MAX_UNITS:
         raise DomainError("bc.too_many_units", max=MAX_UNITS)
     units = await unit_repo.many(session, unit_ids)

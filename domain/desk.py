@@ -121,19 +121,15 @@ async def _nudge(
         return Nudged(0, 0, none_due=True)
     today = now.astimezone(zone).date().isoformat()
     send_at = sched.out_of_quiet(sched.Prefs(timezone=zone.key), now)  # not at night
-    rows: list[dict[str, object]] = [
-        {
-            "dedupe_key": f"nudge:{f.member_id}:{today}",
-            "kind": "nudge",
-            "channel": f.channel,
-            "chat_id": f.chat_id,
-            "user_id": f.user_id,
-            "subject_id": f.member_id,
-            "state": outbox_repo.PENDING,
-            "attempts": 0,
-            "not_before": send_at,
-            "created_at": now,
-        }
+    rows = [
+        outbox_repo.pending(
+            f"nudge:{f.member_id}:{today}",
+            "nudge",
+            (f.channel, f.chat_id, f.user_id),
+            now,
+            subject=f.member_id,
+            not_before=send_at,
+        )
         for f in due
     ]
     sent = await outbox_repo.add_many(session, rows)

@@ -81,15 +81,9 @@ async def nominate(
     return found
 
 
-def _admin_paths(actor: Actor) -> list[str] | None:
-    if actor.is_tree_admin():
-        return None
-    return sorted({g.unit_path for g in actor.grants if g.role is Role.ADMIN and g.unit_path})
-
-
 async def pending(session: AsyncSession, actor: Actor) -> list[HonourDTO]:
     require(actor.is_admin)
-    return await repo.listed(session, _admin_paths(actor), repo.NOMINATED)
+    return await repo.listed(session, actor.admin_roots(), repo.NOMINATED)
 
 
 async def visible(session: AsyncSession, actor: Actor, honour_id: int) -> HonourDTO:

@@ -227,7 +227,7 @@ def _row(
     position = _cell(values.get("position", ""))
     phone = _phone(values.get("phone", ""))
     ids, deepest = tree.find_or_plan(names)
-    _check_scope(tree, actor, deepest, ids)
+    _check_scope(tree, actor, deepest)
     if not tree.kinds[ids[-1]].is_cell:
         raise DomainError("import.not_a_cell", unit=names[-1])
     return (
@@ -252,7 +252,7 @@ def _names(raw_path: str) -> list[str]:
         raise DomainError("import.bad_path") from None
 
 
-def _check_scope(tree: _Tree, actor: Actor | None, deepest: int | None, ids: list[int]) -> None:
+def _check_scope(tree: _Tree, actor: Actor | None, deepest: int | None) -> None:
     """The path must be in the actor's subtree; a new root needs a whole-tree admin."""
     if actor is None:
         return
@@ -260,12 +260,9 @@ def _check_scope(tree: _Tree, actor: Actor | None, deepest: int | None, ids: lis
         if not actor.is_tree_admin():
             raise DomainError("import.out_of_scope")
         return
-    unit = tree.by_id[deepest]
-    # Existing units along the path: the admin must hold the deepest one (new units below
-    # it are theirs to create), unless the whole path exists and they hold its cell.
-    if not actor.is_admin_of(unit):
-        raise DomainError("import.out_of_scope")
-    if ids[-1] > 0 and not actor.is_admin_of(tree.by_id[ids[-1]]):
+    # New units come only below existing ones: holding the deepest existing unit is holding
+    # the whole path (its cell, when the path exists already).
+    if not actor.is_admin_of(tree.by_id[deepest]):
         raise DomainError("import.out_of_scope")
 
 
@@ -318,6 +315,7 @@ async def apply(
         (m.unit_id, _key(m.full_name)): m
         for m in await repo.active_in(session, [c for c in cells.values() if c > 0])
     }
+    held = await user_repo.held(session, [m.user_id for m in known.values() if m.user_id])
     new_rows: list[ImportRow] = []
     changes: list[dict[str, object]] = []
     for row in plan.rows:
@@ -328,11 +326,12 @@ async def apply(
         change = _changes(row, member)
         if change:
             changes.append({"id": member.id, **change})
-        if member.user_id is not None and row.role is not Role.MEMBER:
-            granted = await user_repo.add_grant(
-                session, member.user_id, row.role, member.unit_id, _by(actor), now
-            )
-            change = change or ({"role": row.role} if granted else {})
+        user = member.user_id
+        grant = (user or 0, row.role, member.unit_id)
+        if user is not None and row.role is not Role.MEMBER and grant not in held:
+            await user_repo.add_grant(session, user, row.role, member.unit_id, _by(actor), now)
+            held.add(grant)
+            change = change or {"role": row.role}
         result.updated += bool(change)
         result.unchanged += not change
     await repo.update_members(session, changes)

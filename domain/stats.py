@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.access import Actor, require
 from domain.errors import NotFound
 from domain.names import sort_key
+from domain.units import units_at
 from storage.dto import UnitDTO
 from storage.repos import stats as repo
 from storage.repos import units as unit_repo
@@ -73,12 +74,9 @@ async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetim
 async def top_units(session: AsyncSession, actor: Actor) -> list[UnitDTO]:
     """Where an admin's /thongke starts: the roots of what they administer."""
     require(actor.is_admin)
-    if actor.is_tree_admin():
-        return await unit_repo.roots(session)
-    paths = sorted({g.unit_path for g in actor.grants if g.role.value == "admin" and g.unit_path})
-    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    found = await unit_repo.many(session, [int(p.strip("/").split("/")[-1]) for p in tops])
-    return sorted(found.values(), key=lambda u: sort_key(u.name))
+    roots = actor.admin_roots()
+    found = await unit_repo.roots(session) if roots is None else await units_at(session, roots)
+    return sorted(found, key=lambda u: sort_key(u.name))
 
 
 def _stats(c: repo.Counts, name: str, has_children: bool) -> UnitStats:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, validation
-from domain.access import Actor, require
+from domain.access import Actor, require, tops
 from domain.errors import DomainError, NotFound
 from storage.dto import UnitDTO, UnitKind, UnitSummary
 from storage.repos import units as repo
@@ -142,11 +142,14 @@ async def scope_roots(session: AsyncSession, actor: Actor) -> list[UnitDTO]:
     """The top units the actor manages or leads, without ones nested in another."""
     if actor.is_tree_admin():
         return await repo.roots(session)
-    paths = sorted({g.unit_path for g in actor.grants if g.unit_id is not None})
-    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    ids = [int(p.strip("/").split("/")[-1]) for p in tops]
-    found = await repo.many(session, ids)
-    return sorted(found.values(), key=lambda u: u.name)
+    found = await units_at(session, tops(g.unit_path for g in actor.grants if g.unit_id))
+    return sorted(found, key=lambda u: u.name)
+
+
+async def units_at(session: AsyncSession, paths: list[str]) -> list[UnitDTO]:
+    """The units these paths end in ('/1/5/' -> unit 5)."""
+    found = await repo.many(session, [int(p.strip("/").split("/")[-1]) for p in paths])
+    return list(found.values())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from domain.imports import Link, RowError
+from domain.imports import COLUMNS, Link, RowError
 from domain.names import sort_key
 from domain.stats import UnitStats
 from locales.catalog import plain
@@ -164,7 +164,7 @@ def _short(name: str, limit: int = 34) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-TEMPLATE_COLUMNS = ("unit", "name", "position", "head", "role", "phone")
+TEMPLATE_COLUMNS = COLUMNS  # the import's own columns, in its order
 
 
 def template_xlsx(lang: str) -> bytes:

@@ -51,7 +51,13 @@ async def _queue(session: AsyncSession, broadcast: BroadcastDTO, now: datetime) 
     people = await repo.recipients(session, paths, broadcast.audience)
     rows = [_report_row(broadcast, "start", now)] if broadcast.report_chat_id else []
     rows += [
-        _row(f"{repo.KIND}:{broadcast.id}:{user}", repo.KIND, broadcast.id, ch, chat, user, now)
+        outbox_repo.pending(
+            f"{repo.KIND}:{broadcast.id}:{user}",
+            repo.KIND,
+            (ch, chat, user),
+            now,
+            subject=broadcast.id,
+        )  # fmt: skip
         for user, ch, chat in people
     ]
     queued = await outbox_repo.add_many(session, rows)
@@ -61,43 +67,14 @@ async def _queue(session: AsyncSession, broadcast: BroadcastDTO, now: datetime) 
     return queued
 
 
-def _row(
-    key: str,
-    kind: str,
-    subject: int,
-    channel: str | None,
-    chat: str | None,
-    user: int | None,
-    now: datetime,
-    payload: dict[str, object] | None = None,
-) -> dict[str, object]:
-    return {
-        "dedupe_key": key,
-        "kind": kind,
-        "channel": channel,
-        "chat_id": chat,
-        "user_id": user,
-        "subject_id": subject,
-        "payload": payload,
-        "text": None,
-        "markup": None,
-        "state": outbox_repo.PENDING,
-        "attempts": 0,
-        "not_before": now,
-        "created_at": now,
-    }
-
-
 def _report_row(broadcast: BroadcastDTO, step: str, now: datetime) -> dict[str, object]:
-    return _row(
+    return outbox_repo.pending(
         f"{repo.REPORT_KIND}:{broadcast.id}:{step}",
         repo.REPORT_KIND,
-        broadcast.id,
-        broadcast.report_channel,
-        broadcast.report_chat_id,
-        broadcast.created_by,
+        (broadcast.report_channel, broadcast.report_chat_id, broadcast.created_by),
         now,
-        {"step": step},
+        subject=broadcast.id,
+        payload={"step": step},
     )
 
 

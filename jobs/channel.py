@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+import httpx
+
 Markup = list[list[dict[str, str]]]
 
 
@@ -24,6 +26,17 @@ class Result:
     message_id: str | None = None
     retry_after: float = 0.0
     reason: str = ""
+
+
+def transport_failure(error: httpx.HTTPError) -> Result:
+    """A request that failed on the way: nothing went (connecting failed: try again later), or
+    it went and no proper answer came back (unknown: never sent again)."""
+    name = type(error).__name__
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Result(Outcome.RETRY, reason=f"network: {name}")
+    if isinstance(error, httpx.TimeoutException):
+        return Result(Outcome.UNKNOWN, reason=f"no answer: {name}")
+    return Result(Outcome.UNKNOWN, reason=f"broken answer: {name}")
 
 
 @dataclass(frozen=True)

@@ -99,16 +99,11 @@ def _row(
     now: datetime,
     payload: dict[str, object] | None = None,
 ) -> dict[str, object]:
-    return {
-        "dedupe_key": f"{kind}:{unit_id}:{account.user_id}:{period}",
-        "kind": kind,
-        "channel": account.channel,
-        "chat_id": account.chat_id,
-        "user_id": account.user_id,
-        "subject_id": unit_id,
-        "payload": payload or {"week": period},
-        "state": outbox_repo.PENDING,
-        "attempts": 0,
-        "not_before": now,
-        "created_at": now,
-    }
+    return outbox_repo.pending(
+        f"{kind}:{unit_id}:{account.user_id}:{period}",
+        kind,
+        (account.channel, account.chat_id, account.user_id),
+        now,
+        subject=unit_id,
+        payload=payload or {"week": period},
+    )

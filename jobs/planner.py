@@ -98,29 +98,22 @@ async def render_all(
     return rows
 
 
-Recipient = tuple[str | None, str | None, int | None]  # channel, chat id, user id
-
-
 def _row(
-    to: Recipient,
+    to: outbox_repo.Recipient,
     notice: reminders.Notice,
     payload: dict[str, object] | None,
     now: datetime,
     suffix: str = "",
 ) -> dict[str, object]:
-    return {
-        "dedupe_key": notice.dedupe_key + suffix,
-        "kind": notice.kind,
-        "channel": to[0],
-        "chat_id": to[1],
-        "user_id": to[2],
-        "subject_id": notice.member.member_id,
-        "payload": payload,
-        "state": outbox_repo.PENDING,
-        "attempts": 0,
-        "not_before": notice.not_before,
-        "created_at": now,
-    }
+    return outbox_repo.pending(
+        notice.dedupe_key + suffix,
+        notice.kind,
+        to,
+        now,
+        subject=notice.member.member_id,
+        payload=payload,
+        not_before=notice.not_before,
+    )
 
 
 def _payload(notice: reminders.Notice) -> dict[str, object] | None:

@@ -32,18 +32,12 @@ async def mark_unreachable(session: AsyncSession, user_ids: Sequence[int], now: 
     for member_id, name, unit, path in rows:
         for account in await user_repo.reach(session, await leaders_along(session, path)):
             notices.append(
-                {
-                    "dedupe_key": f"unreachable:{member_id}:{account.user_id}",
-                    "kind": "unreachable",
-                    "channel": account.channel,
-                    "chat_id": account.chat_id,
-                    "user_id": account.user_id,
-                    "text": t(account.language, "notice.unreachable", name=name, unit=unit),
-                    "markup": None,
-                    "state": outbox_repo.PENDING,
-                    "attempts": 0,
-                    "not_before": now,
-                    "created_at": now,
-                }
+                outbox_repo.pending(
+                    f"unreachable:{member_id}:{account.user_id}",
+                    "unreachable",
+                    (account.channel, account.chat_id, account.user_id),
+                    now,
+                    text=t(account.language, "notice.unreachable", name=name, unit=unit),
+                )
             )
     await outbox_repo.add_many(session, notices)

@@ -67,41 +67,29 @@ async def _queue(session: AsyncSession, campaign: CampaignDTO, now: datetime) ->
     units = {u.id for u in await unit_repo.subtree(session, root)}
     payload: dict[str, object] = {"campaign": campaign.id}
     rows = [
-        _row("yearend_member", member_id, (channel, chat, user), campaign.id, now, payload)
+        outbox_repo.pending(
+            f"yearend_member:{campaign.id}:{member_id}",
+            "yearend_member",
+            (channel, chat, user),
+            now,
+            subject=member_id,
+            payload=payload,
+        )  # fmt: skip
         for member_id, user, channel, chat in await member_repo.reachable_under(session, root.path)
     ]
     rows += [
-        _row("yearend_unit", unit_id, (a.channel, a.chat_id, a.user_id), campaign.id, now, payload)
+        outbox_repo.pending(
+            f"yearend_unit:{campaign.id}:{unit_id}:{a.user_id}",
+            "yearend_unit",
+            (a.channel, a.chat_id, a.user_id),
+            now,
+            subject=unit_id,
+            payload=payload,
+        )  # fmt: skip
         for unit_id, a in await user_repo.leaders_everywhere(session)
         if unit_id in units
     ]
     return await outbox_repo.add_many(session, rows)
-
-
-def _row(
-    kind: str,
-    subject: int,
-    to: tuple[str | None, str | None, int | None],
-    campaign: int,
-    now: datetime,
-    payload: dict[str, object],
-) -> dict[str, object]:
-    suffix = f":{to[2]}" if kind == "yearend_unit" else ""
-    return {
-        "dedupe_key": f"{kind}:{campaign}:{subject}{suffix}",
-        "kind": kind,
-        "channel": to[0],
-        "chat_id": to[1],
-        "user_id": to[2],
-        "subject_id": subject,
-        "payload": payload,
-        "text": None,
-        "markup": None,
-        "state": outbox_repo.PENDING,
-        "attempts": 0,
-        "not_before": now,
-        "created_at": now,
-    }
 
 
 Composed = tuple[str, Markup | None, Attachment | None, str | None] | None

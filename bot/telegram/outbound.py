@@ -12,7 +12,7 @@ import json
 
 import httpx
 
-from jobs.channel import Attachment, Markup, Outcome, Result
+from jobs.channel import Attachment, Markup, Outcome, Result, transport_failure
 
 CHANNEL = "telegram"
 CAPTION_MAX = 1024
@@ -42,12 +42,8 @@ class TelegramChannel:
                 response = await self._edit(chat_id, edit, text, markup)
             else:
                 response = await self._post(chat_id, text, markup, attachment)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            return Result(Outcome.RETRY, reason=f"network: {type(error).__name__}")
-        except httpx.TimeoutException as error:
-            return Result(Outcome.UNKNOWN, reason=f"no answer: {type(error).__name__}")
         except httpx.HTTPError as error:
-            return Result(Outcome.UNKNOWN, reason=f"broken answer: {type(error).__name__}")
+            return transport_failure(error)
         result = _result(response)
         if edit is not None and result.outcome is Outcome.REJECTED and _unchanged(result):
             return Result(Outcome.SENT, message_id=edit)  # the same figures as last time

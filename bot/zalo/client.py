@@ -56,10 +56,6 @@ class ZaloClient:
             raise ZaloError(code, str(body.get("description", "")), response.status_code)
         return body.get("result")
 
-    async def get_me(self) -> dict[str, Any]:
-        found = await self.call("getMe")
-        return found if isinstance(found, dict) else {}
-
     async def get_updates(self, wait: int = 30) -> list[dict[str, Any]]:
         """The next event(s), or [] after an idle long poll."""
         try:
@@ -83,12 +79,6 @@ class ZaloClient:
             params["caption"] = caption
         found = await self.call("sendPhoto", **params)
         return found if isinstance(found, dict) else {}
-
-    async def typing(self, chat_id: str) -> None:
-        try:
-            await self.call("sendChatAction", chat_id=chat_id, action="typing")
-        except (ZaloError, httpx.HTTPError) as error:  # a courtesy: never worth failing for
-            log.debug("typing indicator failed: %s", error)
 
     async def set_webhook(self, url: str, secret_token: str) -> None:
         await self.call("setWebhook", url=url, secret_token=secret_token)

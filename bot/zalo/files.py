@@ -16,7 +16,6 @@ from jobs.channel import Attachment
 from storage.repos import files as repo
 
 VALID = timedelta(hours=24)
-MIME = {"photo": "image/png"}
 TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pdf": "application/pdf",
@@ -48,7 +47,6 @@ class FileLinks:
         token = secrets.token_urlsafe(24)
         now = self.clock()
         async with self.sessions() as session:
-            await repo.prune(session, now)
             await repo.put(session, token_hash(token), name, mime, attachment.data, now + VALID)
             await session.commit()
         return f"{self.base}{token}/{quote(name)}"

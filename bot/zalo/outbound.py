@@ -10,6 +10,7 @@ says the person blocked or cannot receive marks them unreachable, anything else 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -17,7 +18,7 @@ from bot.numbered import Option, render
 from bot.screens import Choice, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
 from bot.zalo.files import FileLinks, attach
-from jobs.channel import Attachment, Markup, Outcome, Result
+from jobs.channel import Attachment, Markup, Outcome, Result, transport_failure
 
 CHANNEL = "zalo"
 BLOCKED_WORDS = ("block", "not follow", "unfollow", "not allowed to send", "user not found")
@@ -54,35 +55,24 @@ class ZaloChannel:
             await self.remember(chat_id, options)
         message_id = ""
         for n, part in enumerate(parts):
-            result = await self._one(chat_id, part)
+            result = await self._call(self.client.send_message(chat_id, part))
             if result.outcome is not Outcome.SENT:
                 # a later part failing after the first went: do not send the first again
                 return result if n == 0 else Result(Outcome.UNKNOWN, reason=result.reason)
             message_id = result.message_id or message_id
         if photo is not None:
-            result = await self._photo(chat_id, photo)
+            result = await self._call(self.client.send_photo(chat_id, photo))
             if result.outcome is not Outcome.SENT:
                 return Result(Outcome.UNKNOWN, reason=result.reason)  # the text went already
         return Result(Outcome.SENT, message_id=message_id)
 
-    async def _photo(self, chat_id: str, url: str) -> Result:
+    @staticmethod
+    async def _call(request: Awaitable[dict[str, Any]]) -> Result:
+        """One platform call, its answer mapped to an outcome."""
         try:
-            sent = await self.client.send_photo(chat_id, url)
+            sent = await request
         except httpx.HTTPError as error:
-            return Result(Outcome.UNKNOWN, reason=f"photo: {type(error).__name__}")
-        except ZaloError as error:
-            return _refused(error)
-        return Result(Outcome.SENT, message_id=str(sent.get("message_id") or ""))
-
-    async def _one(self, chat_id: str, text: str) -> Result:
-        try:
-            sent = await self.client.send_message(chat_id, text)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            return Result(Outcome.RETRY, reason=f"network: {type(error).__name__}")
-        except httpx.TimeoutException as error:
-            return Result(Outcome.UNKNOWN, reason=f"no answer: {type(error).__name__}")
-        except httpx.HTTPError as error:
-            return Result(Outcome.UNKNOWN, reason=f"broken answer: {type(error).__name__}")
+            return transport_failure(error)
         except ZaloError as error:
             return _refused(error)
         return Result(Outcome.SENT, message_id=str(sent.get("message_id") or ""))

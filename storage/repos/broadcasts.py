@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -150,10 +161,15 @@ def _leaders(paths: Sequence[str]) -> Select[Any]:
     )
 
 
+def _users(paths: Sequence[str], audience: str) -> Subquery:
+    """The user ids an audience names (a person may appear more than once)."""
+    users = _leaders(paths) if audience == "secretaries" else _members(paths, audience)
+    return users.subquery()
+
+
 async def recipients(session: AsyncSession, paths: Sequence[str], audience: str) -> list[Recipient]:
     """Everyone the broadcast reaches, once each (their first chat account), by user id."""
-    users = _leaders(paths) if audience == "secretaries" else _members(paths, audience)
-    wanted = users.subquery()
+    wanted = _users(paths, audience)
     first = (
         select(Account.user_id, func.min(Account.id).label("account_id"))
         .where(Account.chat_id.isnot(None), Account.user_id.in_(select(wanted.c.user_id)))
@@ -169,8 +185,7 @@ async def recipients(session: AsyncSession, paths: Sequence[str], audience: str)
 
 
 async def count_recipients(session: AsyncSession, paths: Sequence[str], audience: str) -> int:
-    users = _leaders(paths) if audience == "secretaries" else _members(paths, audience)
-    wanted = users.subquery()
+    wanted = _users(paths, audience)
     total = await session.scalar(
         select(func.count(func.distinct(Account.user_id))).where(
             Account.chat_id.isnot(None), Account.user_id.in_(select(wanted.c.user_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,17 +67,3 @@ async def update_members(session: AsyncSession, rows: Sequence[dict[str, object]
 async def add_invites(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
     if rows:
         await session.execute(insert(Invite), list(rows))
-
-
-async def revoke_personal(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> None:
-    """Revoke the open personal invites of these members (their links are being reissued)."""
-    dialect = session.get_bind().dialect
-    ids = sorted(set(member_ids))
-    for start in range(0, len(ids), CHUNK):
-        await session.execute(
-            update(Invite)
-            .where(among(dialect, Invite.member_id, ids[start : start + CHUNK]))
-            .where(Invite.revoked_at.is_(None))
-            .values(revoked_at=now)
-            .execution_options(synchronize_session=False)
-        )

@@ -53,6 +53,39 @@ class OutboxRow:
     payload: dict[str, object] | None = None
 
 
+Recipient = tuple[str | None, str | None, int | None]  # channel, chat id, user id
+
+
+def pending(
+    dedupe_key: str,
+    kind: str,
+    to: Recipient,
+    now: datetime,
+    *,
+    subject: int | None = None,
+    payload: dict[str, object] | None = None,
+    text: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, object]:
+    """A row for `add_many`: a message to send from `not_before` (now by default); without
+    text, it is composed when sent from its kind, subject and payload (jobs/compose.py)."""
+    return {
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "channel": to[0],
+        "chat_id": to[1],
+        "user_id": to[2],
+        "subject_id": subject,
+        "payload": payload,
+        "text": text,
+        "markup": None,
+        "state": PENDING,
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
+
+
 async def add_many(session: AsyncSession, rows: Sequence[dict[str, object]]) -> int:
     """Insert rows; a row whose dedupe key exists already is skipped. Returns how many."""
     if not rows:

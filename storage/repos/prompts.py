@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Prompt
@@ -29,10 +29,3 @@ async def save(
     if options:
         session.add(Prompt(channel=channel, chat_id=chat_id, options=options, updated_at=now))
     await session.flush()
-
-
-async def exists(session: AsyncSession, channel: str, chat_id: str) -> bool:
-    found = await session.scalar(
-        select(Prompt.chat_id).where(Prompt.channel == channel, Prompt.chat_id == chat_id)
-    )
-    return found is not None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import AccountDTO, Grant, Role
 from storage.models import Account, RoleGrant, Unit, User
+from storage.sql import among
 
 
 async def find_account(session: AsyncSession, channel: str, external_id: str) -> AccountDTO | None:
@@ -187,3 +188,15 @@ async def admins_over(session: AsyncSession, path: str) -> list[int]:
         .distinct()
     )
     return list(rows)
+
+
+async def held(session: AsyncSession, user_ids: Sequence[int]) -> set[tuple[int, Role, int | None]]:
+    """(user, role, unit) of every grant these users hold, in one query."""
+    if not user_ids:
+        return set()
+    rows = await session.execute(
+        select(RoleGrant.user_id, RoleGrant.role, RoleGrant.unit_id).where(
+            among(session.get_bind().dialect, RoleGrant.user_id, user_ids)
+        )
+    )
+    return {(user, Role(role), unit) for user, role, unit in rows}

@@ -49,3 +49,34 @@ async def enrol(
             await register(s, found.actor, link.invite.id, profile, now)
         await s.commit()
     return cell, member_link
+
+
+async def drained(
+    sessions: async_sessionmaker[AsyncSession], within: float = 30.0
+) -> dict[str, int]:
+    """Outbox counts by state once nothing is pending or being sent (the running bot's sender
+    has recorded everything); fails, naming what is left, after `within` seconds."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage
+
+    for _ in range(int(within / 0.05)):
+        async with sessions() as s:
+            rows = await s.execute(
+                select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+            )
+            found = {state: int(n) for state, n in rows}
+        if "pending" not in found and "sending" not in found:
+            return found
+        await asyncio.sleep(0.05)
+    async with sessions() as s:
+        left = (
+            await s.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.state, OutboxMessage.not_before)
+                .where(OutboxMessage.state.in_(["pending", "sending"]))
+                .limit(10)
+            )
+        ).all()
+    raise AssertionError(f"the outbox did not drain: {left}")

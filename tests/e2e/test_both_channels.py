@@ -22,10 +22,9 @@ from storage.dto import Role
 from tests.conftest import FakeClock, RunningBot
 from tests.e2e.channels import OnTelegram, OnZalo, Person
 from tests.e2e.conftest import CELL, SECRETARY, THEME
-from tests.e2e.helpers import enrol
-from tests.e2e.test_broadcast import drained
+from tests.e2e.helpers import drained, enrol
 from tests.e2e.test_reminders import local
-from tests.e2e.test_zalo import both
+from tests.e2e.test_zalo import both, secretary_on
 from tests.e2e.transcript import check
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.zaloapi import FakeZaloAPI
@@ -186,19 +185,11 @@ async def test_weekly_report_text_on_each_network(
     db_url: str,
     sessions: Sessions,
 ) -> None:
-    from domain.members import register
     from jobs.digests import ReportTime
     from tests.e2e.test_digest import HANOI
 
-    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
-    async with sessions() as s:
-        await campaigns.create(s, None, cell, 2027, THEME, date(2027, 1, 4),
-                               date(2027, 2, 28), SUNDAY)  # fmt: skip
-        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, SUNDAY)
-        ext = "60" if network == "telegram" else "z-binh"
-        who = (await identify(s, network, ext, ext, "Bình", "vi", False, SUNDAY)).actor
-        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, SUNDAY)
-        await s.commit()
+    ext = "60" if network == "telegram" else "z-binh"
+    await secretary_on(sessions, network, ext)
     clock = FakeClock(local(11, 7, 30))
     running = await both(botapi, zaloapi, db_url, clock, NEUGUONG_PLANNER_SECONDS=3600)
     try:

@@ -5,7 +5,6 @@ it; a scheduled broadcast can be cancelled before it goes, and then nothing is s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from domain.members import grant_admin, identify, register
 from jobs import planner
 from storage.models import Broadcast, OutboxMessage
 from tests.conftest import ROOT_ADMIN, FakeClock, RunningBot, start_bot
+from tests.e2e.helpers import drained
 from tests.e2e.process import acli
 from tests.fakes.botapi import FakeBotAPI
 from tests.integration.test_imports import ROOT, xlsx
@@ -69,30 +69,6 @@ async def tree(
     )
     yield running, clock, people
     await running.shutdown()
-
-
-async def drained(sessions: Sessions) -> None:
-    for _ in range(600):
-        async with sessions() as s:
-            busy = await s.scalar(
-                select(func.count()).where(OutboxMessage.state.in_(["pending", "sending"]))
-            )
-        if not busy:
-            return
-        await asyncio.sleep(0.05)
-    async with sessions() as s:
-        states = (
-            await s.execute(
-                select(
-                    OutboxMessage.dedupe_key,
-                    OutboxMessage.state,
-                    OutboxMessage.attempts,
-                    OutboxMessage.error,
-                    OutboxMessage.not_before,
-                ).where(OutboxMessage.kind != "broadcast")
-            )
-        ).all()
-    raise AssertionError(f"the outbox did not drain: {states}")
 
 
 def received(api: FakeBotAPI, chat: int) -> bool:

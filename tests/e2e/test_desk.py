@@ -5,7 +5,6 @@ secretary of another cell who can see and change nothing here, whatever data the
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import date
@@ -23,7 +22,7 @@ from storage.dto import Role
 from storage.models import CheckIn, Commitment, CommitmentItem, Member, OutboxMessage, Unit
 from tests.conftest import FakeClock, RunningBot, start_bot
 from tests.e2e.conftest import SECRETARY, THEME, seed_commitment
-from tests.e2e.helpers import enrol, labels
+from tests.e2e.helpers import drained, enrol, labels
 from tests.e2e.test_digest import AN, CUONG, DUNG, GIANG, HANOI, HUNG, local, mixed_cell
 from tests.fakes.botapi import Event, FakeBotAPI
 
@@ -63,18 +62,6 @@ async def desk_bot(
 async def outbox_count(sessions: Sessions, kind: str) -> int:
     async with sessions() as s:
         return int(await s.scalar(select(func.count()).where(OutboxMessage.kind == kind)) or 0)
-
-
-async def settled(sessions: Sessions) -> None:
-    for _ in range(200):
-        async with sessions() as s:
-            busy = await s.scalar(
-                select(func.count()).where(OutboxMessage.state.in_(["pending", "sending"]))
-            )
-        if not busy:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the outbox did not drain")
 
 
 async def test_report_members_card_and_proxy(
@@ -140,7 +127,7 @@ async def test_ten_presses_nudge_each_member_once_a_day(
         answers.append((await secretary.reply()).text)
     assert answers[0] == "🔔 Đã gửi lời nhắc tới 4 đồng chí."
     assert set(answers[1:]) == {"4 đồng chí đã được nhắc trong hôm nay nên bot không nhắc lại."}
-    await settled(sessions)
+    await drained(sessions)
     assert await outbox_count(sessions, "nudge") == 4
     for person, name in behind.items():
         got = [e for e in bot.api.transcript(person) if e.text.startswith("📣")]
@@ -154,7 +141,7 @@ async def test_ten_presses_nudge_each_member_once_a_day(
     clock.now = local(3, 16, 9)  # the next day: one more each
     await secretary.press(nudge, event=roster)
     assert (await secretary.reply()).text == "🔔 Đã gửi lời nhắc tới 4 đồng chí."
-    await settled(sessions)
+    await drained(sessions)
     assert await outbox_count(sessions, "nudge") == 8
 
 

@@ -12,8 +12,7 @@ from storage.dto import Role
 from storage.models import Honour
 from tests.conftest import ROOT_ADMIN, FakeClock, RunningBot
 from tests.e2e.conftest import MEMBER, OTHER, SECRETARY
-from tests.e2e.helpers import enrol
-from tests.e2e.test_broadcast import drained
+from tests.e2e.helpers import drained, enrol
 
 Sessions = async_sessionmaker[AsyncSession]
 REASON = "Hiến máu tình nguyện 5 lần trong năm, vận động 20 đoàn viên cùng tham gia."

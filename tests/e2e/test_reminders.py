@@ -4,13 +4,12 @@ periods in a row tells the secretary, once. The Vietnamese transcript is written
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import campaigns
@@ -19,7 +18,7 @@ from storage.dto import Role
 from storage.models import OutboxMessage
 from tests.conftest import FakeClock, RunningBot, start_bot
 from tests.e2e.conftest import CELL, MEMBER, SECRETARY, THEME, seed_commitment
-from tests.e2e.helpers import enrol
+from tests.e2e.helpers import drained, enrol
 from tests.e2e.transcript import check, render
 from tests.fakes.botapi import FakeBotAPI
 
@@ -52,23 +51,6 @@ async def remind_bot(
     running = await start_bot(botapi, db_url, clock, NEUGUONG_PLANNER_SECONDS=3600)
     yield running, clock
     await running.shutdown()
-
-
-async def settled(sessions: Sessions) -> dict[str, int]:
-    """Outbox states once the sender has recorded everything it sent (bounded wait)."""
-    for _ in range(100):
-        async with sessions() as s:
-            found = dict(
-                (
-                    await s.execute(
-                        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-                    )
-                ).all()
-            )
-        if "sending" not in found and "pending" not in found:
-            return found
-        await asyncio.sleep(0.05)
-    return found
 
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
@@ -170,6 +152,6 @@ async def test_reminders_follow_the_members_settings(
     await member.reply()
     assert secretary.unseen() == []
 
-    assert await settled(sessions) == {"sent": 6}
+    assert await drained(sessions) == {"sent": 6}
     names = {MEMBER: "Đồng chí An (đảng viên)", SECRETARY: "Đồng chí Bình (bí thư)"}
     check("reminders.vi.txt", render(bot.api, names))

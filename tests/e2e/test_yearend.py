@@ -18,7 +18,7 @@ from storage.models import OutboxMessage
 from storage.repos import checkins as checkin_repo
 from tests.conftest import FakeClock, RunningBot
 from tests.e2e.conftest import MEMBER, OTHER, SECRETARY, seed_commitment
-from tests.e2e.test_broadcast import drained
+from tests.e2e.helpers import drained
 from tests.e2e.test_digest import HANOI, local
 
 Sessions = async_sessionmaker[AsyncSession]

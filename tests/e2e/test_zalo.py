@@ -46,6 +46,26 @@ async def both(
     return running
 
 
+async def secretary_on(sessions: Sessions, network: str, ext: str) -> None:
+    """A cell with a member (on Telegram) and its secretary on `network` (external id `ext`),
+    the 2027 campaign open; all on Sunday evening before the weekly report."""
+    from datetime import date
+
+    from domain import campaigns
+    from domain.members import identify, register
+    from tests.e2e.test_reminders import local
+
+    sunday = local(10, 20)
+    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
+    async with sessions() as s:
+        await campaigns.create(s, None, cell, 2027, "Nêu gương", date(2027, 1, 4),
+                               date(2027, 2, 28), sunday)  # fmt: skip
+        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, sunday)
+        who = (await identify(s, network, ext, ext, "Bình", "vi", False, sunday)).actor
+        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
+        await s.commit()
+
+
 async def invite_token(sessions: Sessions) -> str:
     async with sessions() as s:
         cell, _ = await add_path(s, CELL, START)
@@ -241,25 +261,14 @@ async def test_a_reminder_on_zalo_is_answered_by_number(
 async def test_a_secretary_on_zalo_gets_the_weekly_report_as_text(
     botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
 ) -> None:
-    from datetime import date
 
-    from domain import campaigns
-    from domain.members import identify, register
     from jobs import planner
     from jobs.digests import ReportTime
     from storage.models import OutboxMessage
     from tests.e2e.test_digest import HANOI
     from tests.e2e.test_reminders import local
 
-    sunday = local(10, 20)
-    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
-    async with sessions() as s:
-        await campaigns.create(s, None, cell, 2027, "Nêu gương", date(2027, 1, 4),
-                               date(2027, 2, 28), sunday)  # fmt: skip
-        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, sunday)
-        who = (await identify(s, "zalo", "z-binh", "z-binh", "Bình", "vi", False, sunday)).actor
-        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
-        await s.commit()
+    await secretary_on(sessions, "zalo", "z-binh")
     clock = FakeClock(local(11, 7, 30))
     running = await both(botapi, zaloapi, db_url, clock, NEUGUONG_PLANNER_SECONDS=3600)
     try:
@@ -324,27 +333,16 @@ async def test_in_webhook_mode_charts_and_sheets_come_by_link(
 ) -> None:
     import io
     import re
-    from datetime import date
 
     import httpx
     from openpyxl import load_workbook
 
-    from domain import campaigns
-    from domain.members import identify, register
     from jobs import planner
     from jobs.digests import ReportTime
     from tests.e2e.test_digest import HANOI
     from tests.e2e.test_reminders import local
 
-    sunday = local(10, 20)
-    cell, _ = await enrol(sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An")])
-    async with sessions() as s:
-        await campaigns.create(s, None, cell, 2027, "Nêu gương", date(2027, 1, 4),
-                               date(2027, 2, 28), sunday)  # fmt: skip
-        link = await create_system_invite(s, cell, Role.SECRETARY, 1, 14, sunday)
-        who = (await identify(s, "zalo", "z-binh", "z-binh", "Bình", "vi", False, sunday)).actor
-        await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
-        await s.commit()
+    await secretary_on(sessions, "zalo", "z-binh")
     port = free_port()
     clock = FakeClock(local(11, 7, 30))
     running = await start_bot(
