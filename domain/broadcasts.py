@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit
+from domain import audit, validation
 from domain.access import Actor, require
+from domain.campaigns import followed_by_units
 from domain.errors import DomainError, NotFound
+from domain.units import units_at
 from storage.dto import UnitDTO
 from storage.repos import broadcasts as repo
 from storage.repos import units as unit_repo
@@ -47,7 +49,7 @@ class Status:
 
 
 def check_text(raw: str, with_attachment: bool) -> str:
-    text = raw.strip()
+    text = validation.multiline(raw)
     limit = CAPTION_MAX if with_attachment else TEXT_MAX
     if not text and not with_attachment:
         raise DomainError("bc.empty")
@@ -94,26 +96,57 @@ def check_audience(audience: str) -> str:
     return audience
 
 
-async def _scope_paths(session: AsyncSession, actor: Actor, unit_ids: list[int]) -> list[str]:
-    """The subtrees a broadcast covers, each one the admin's; [] (tree admin): everything."""
+async def _scope(session: AsyncSession, actor: Actor, unit_ids: list[int]) -> list[UnitDTO]:
+    """The units whose subtrees a broadcast covers, each one the admin's. No units picked
+    means everything the admin administers, named explicitly: the top units of their grants
+    (every root for a whole-tree admin), never "the whole tree" by omission."""
     require(actor.is_admin)
     if not unit_ids:
-        return actor.admin_roots() or []  # [] for a whole-tree admin: everything
+        roots = actor.admin_roots()
+        found = await unit_repo.roots(session) if roots is None else await units_at(session, roots)
+        return sorted(found, key=lambda u: u.path)
     if len(unit_ids) > MAX_UNITS:
         raise DomainError("bc.too_many_units", max=MAX_UNITS)
     units = await unit_repo.many(session, unit_ids)
     if len(units) != len(set(unit_ids)) or not all(actor.is_admin_of(u) for u in units.values()):
         raise NotFound()
-    return sorted(u.path for u in units.values())
+    return sorted(units.values(), key=lambda u: u.path)
+
+
+async def _follows(session: AsyncSession, units: list[UnitDTO], audience: str) -> dict[int, int]:
+    """Who has registered depends on the campaign each cell follows: only then is it read."""
+    if audience != "unregistered":
+        return {}
+    found = await followed_by_units(session, await unit_repo.subtrees(session, units))
+    return {unit: c.id for unit, c in found.items() if c is not None}
+
+
+async def _count(session: AsyncSession, units: list[UnitDTO], audience: str) -> int:
+    follows = await _follows(session, units, audience)
+    return await repo.count_recipients(session, [u.path for u in units], audience, follows)
+
+
+async def recipients(session: AsyncSession, broadcast: BroadcastDTO) -> list[repo.Recipient]:
+    """Everyone a broadcast goes to now: its units' subtrees, its audience, reachable."""
+    units = sorted((await unit_repo.many(session, broadcast.unit_ids)).values(), key=_path)
+    if not units:
+        return []
+    follows = await _follows(session, units, broadcast.audience)
+    return await repo.recipients(session, [u.path for u in units], broadcast.audience, follows)
+
+
+def _path(unit: UnitDTO) -> str:
+    return unit.path
 
 
 async def count(session: AsyncSession, actor: Actor, unit_ids: list[int], audience: str) -> int:
-    paths = await _scope_paths(session, actor, unit_ids)
-    return await repo.count_recipients(session, paths, check_audience(audience))
+    units = await _scope(session, actor, unit_ids)
+    return await _count(session, units, check_audience(audience))
 
 
 async def units_named(session: AsyncSession, actor: Actor, unit_ids: list[int]) -> list[UnitDTO]:
-    await _scope_paths(session, actor, unit_ids)
+    """The units picked (none picked: []), once each is checked to be the admin's."""
+    await _scope(session, actor, unit_ids)
     found = await unit_repo.many(session, unit_ids)
     return [found[i] for i in unit_ids if i in found]
 
@@ -131,18 +164,19 @@ async def create(
     now: datetime,
 ) -> BroadcastDTO:
     """Queue a broadcast for `send_at` (now or later); the planner sends it when it comes."""
-    paths = await _scope_paths(session, actor, unit_ids)
+    units = await _scope(session, actor, unit_ids)
+    paths = [u.path for u in units]
     text = check_text(text, attachment is not None)
     check_audience(audience)
     if not now - timedelta(minutes=5) <= send_at <= now + MAX_AHEAD:
         raise DomainError("bc.bad_time", days=MAX_AHEAD.days)
-    found = await repo.count_recipients(session, paths, audience)
+    found = await _count(session, units, audience)
     if found == 0:
         raise DomainError("bc.nobody")
     created = await repo.add(
         session,
         created_by=actor.user_id,
-        unit_ids=sorted(set(unit_ids)),
+        unit_ids=[u.id for u in units],
         audience=audience,
         text=text,
         attachment_kind=attachment[0] if attachment else None,
@@ -186,12 +220,8 @@ async def visible(session: AsyncSession, actor: Actor, broadcast_id: int) -> Bro
     found = await repo.get(session, broadcast_id)
     if found is None or not actor.is_admin:
         raise NotFound()
-    if not found.unit_ids:
-        if not actor.is_tree_admin() and found.created_by != actor.user_id:
-            raise NotFound()
-        return found
     units = await unit_repo.many(session, found.unit_ids)
-    if not all(actor.is_admin_of(u) for u in units.values()):
+    if not units or not all(actor.is_admin_of(u) for u in units.values()):
         raise NotFound()
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,13 +74,43 @@ async def create(
     return made
 
 
+def path_ids(path: str) -> list[int]:
+    """'/1/5/9/' -> [1, 5, 9]: the unit and its ancestors, root first."""
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def nearest(path: str, open_by_unit: Mapping[int, CampaignDTO]) -> CampaignDTO | None:
+    """THE rule: a unit follows the open campaign set on the nearest unit at or above it
+    (a grassroots committee's own campaign overrides the bloc's for its cells)."""
+    for unit_id in reversed(path_ids(path)):
+        if unit_id in open_by_unit:
+            return open_by_unit[unit_id]
+    return None
+
+
+async def followed(session: AsyncSession, paths: Iterable[str]) -> dict[str, CampaignDTO | None]:
+    """The campaign each unit (given by its path) follows, by `nearest`; one query.
+
+    Every report, statistic, reminder and screen that asks "which year's registration counts
+    for this member" calls this, so the answers agree everywhere."""
+    wanted = set(paths)
+    ids = sorted({u for path in wanted for u in path_ids(path)})
+    by_unit = {c.unit_id: c for c in await repo.open_for_units(session, ids)}
+    return {path: nearest(path, by_unit) for path in wanted}
+
+
 async def current(session: AsyncSession, unit: UnitDTO) -> CampaignDTO | None:
     """The open campaign that covers the unit: the one set nearest above it."""
-    found = {c.unit_id: c for c in await repo.open_for_units(session, unit.ancestor_ids)}
-    for unit_id in reversed(unit.ancestor_ids):
-        if unit_id in found:
-            return found[unit_id]
-    return None
+    return (await followed(session, [unit.path]))[unit.path]
+
+
+async def followed_by_units(
+    session: AsyncSession, units: Iterable[UnitDTO]
+) -> dict[int, CampaignDTO | None]:
+    """`followed`, keyed by unit id."""
+    found = list(units)
+    by_path = await followed(session, [u.path for u in found])
+    return {u.id: by_path[u.path] for u in found}
 
 
 async def managed(session: AsyncSession, actor: Actor, campaign_id: int) -> CampaignDTO:
@@ -150,8 +181,11 @@ def parse_date(raw: str) -> date:
     """dd/mm/yyyy (also with - or .), as officials write dates."""
     text = raw.strip().replace("-", "/").replace(".", "/")
     parts = text.split("/")
+    numbers = [validation.whole_number(p) for p in parts]
+    if len(numbers) != 3 or any(n is None for n in numbers):
+        raise DomainError("campaign.bad_date")
+    day, month, year = (n or 0 for n in numbers)
     try:
-        day, month, year = (int(p) for p in parts)
         return date(year, month, day)
     except ValueError:
         raise DomainError("campaign.bad_date") from None

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit
 from domain import schedules as sched
 from domain.access import Actor
+from domain.campaigns import current, followed
 from domain.commitments import Sheet, reviewable
 from domain.commitments import owners as commitment_owners
 from domain.digest import behind, reported_week, weeks_back
@@ -22,7 +23,6 @@ from domain.errors import NotFound
 from domain.names import sort_key
 from domain.reports import visible_unit
 from storage.dto import CheckInDTO, MemberDTO, UnitDTO
-from storage.repos import campaigns as campaign_repo
 from storage.repos import checkins as checkin_repo
 from storage.repos import commitments as commitment_repo
 from storage.repos import digest as digest_repo
@@ -40,7 +40,7 @@ async def roster(
     """The unit's own members with their year's facts, in Vietnamese name order."""
     unit = await visible_unit(session, actor, unit_id)
     since = weeks_back(reported_week(now, zone, False))[0].start
-    facts = await digest_repo.load(session, [unit.id], since)
+    facts = await digest_repo.load(session, [unit.id], since, followed)
     return unit, sorted(facts, key=lambda m: sort_key(m.full_name))
 
 
@@ -65,12 +65,11 @@ async def card(session: AsyncSession, actor: Actor, member_id: int) -> Card:
     member = await visible_member(session, actor, member_id)
     unit = await unit_repo.get(session, member.unit_id)
     assert unit is not None
-    campaigns = await campaign_repo.open_for_units(session, unit.ancestor_ids)
+    campaign = await current(session, unit)
     found: Sheet | None = None
     recent: list[CheckInDTO] = []
-    nearest = sorted(campaigns, key=lambda c: unit.ancestor_ids.index(c.unit_id))
-    if nearest:
-        commitment = await commitment_repo.find(session, nearest[-1].id, member.id, None)
+    if campaign is not None:
+        commitment = await commitment_repo.find(session, campaign.id, member.id, None)
         if commitment is not None:
             found = await reviewable(session, actor, commitment.id)
             recent = await checkin_repo.of_commitment(session, commitment.id, 0, RECENT)

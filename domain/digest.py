@@ -237,10 +237,13 @@ def _items(counts: Counts, member: MemberFacts, week: Week, today: date) -> None
 
 
 def _weeks_reported(member: MemberFacts, weeks: list[Week]) -> set[int]:
-    """Which of these consecutive weeks (by index) the member reported in."""
+    """Which of these consecutive weeks (by index) the member reported in, counting only
+    reports made since they are counted in this cell (a transferred member's earlier
+    reports belong to the cell they were in)."""
     starts = [w.utc_start for w in weeks]
+    first = max(starts[0], member.since) if member.since is not None else starts[0]
     end = weeks[-1].utc_end
-    return {bisect_right(starts, c.at) - 1 for c in member.checkins if starts[0] <= c.at < end}
+    return {bisect_right(starts, c.at) - 1 for c in member.checkins if first <= c.at < end}
 
 
 def week_starting(monday: date, zone: ZoneInfo) -> Week:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor
+from domain.campaigns import followed
 from domain.digest import Counts, UnitDigest, Week, count, reported_week, weeks_back
 from domain.errors import DomainError, NotFound
 from domain.names import sort_key
@@ -28,7 +29,7 @@ SLICE = 500  # units read per round of queries
 async def visible_unit(session: AsyncSession, actor: Actor, unit_id: int) -> UnitDTO:
     """A unit the actor leads or administers; anything else does not exist for them."""
     unit = await unit_repo.get(session, unit_id)
-    if unit is None or not (actor.leads(unit) or actor.is_admin_of(unit)):
+    if unit is None or unit.closed or not (actor.leads(unit) or actor.is_admin_of(unit)):
         raise NotFound()
     return unit
 
@@ -64,7 +65,7 @@ async def build(
     for start in range(0, len(tree), SLICE):
         ids = [u.id for u in tree[start : start + SLICE]]
         by_unit: dict[int, list[MemberFacts]] = {i: [] for i in ids}
-        for fact in await digest_repo.load(session, ids, since):
+        for fact in await digest_repo.load(session, ids, since, followed):
             by_unit[fact.unit_id].append(fact)
             year = year or (fact.campaign.year if fact.campaign else None)
         for unit_id, facts in by_unit.items():
@@ -119,7 +120,7 @@ async def members_for_print(
     members: list[MemberFacts] = []
     for start in range(0, len(tree), SLICE):
         members += await digest_repo.load(
-            session, [u.id for u in tree[start : start + SLICE]], since
+            session, [u.id for u in tree[start : start + SLICE]], since, followed
         )
         if len(members) > PRINT_LIMIT:
             total = await unit_repo.count_members(session, unit)

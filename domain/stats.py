@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor, require
+from domain.campaigns import followed_by_units
 from domain.errors import NotFound
 from domain.names import sort_key
 from domain.units import units_at
@@ -60,11 +61,13 @@ class Rollup:
 async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetime) -> Rollup:
     """A unit the actor administers, and its children."""
     unit = await unit_repo.get(session, unit_id)
-    if unit is None or not actor.is_admin_of(unit):
+    if unit is None or unit.closed or not actor.is_admin_of(unit):
         raise NotFound()
     kids = await unit_repo.children(session, unit.id, 0, MAX_CHILDREN)
     ids = [unit.id, *(k.unit.id for k in kids)]
-    counts = await repo.per_unit(session, ids, now - WINDOW)
+    follows = await followed_by_units(session, await unit_repo.subtree(session, unit))
+    campaign_of = {u: c.id for u, c in follows.items() if c is not None}
+    counts = await repo.per_unit(session, ids, now - WINDOW, campaign_of)
     children = [_stats(counts[k.unit.id], k.unit.name, k.children > 0) for k in kids]
     children.sort(key=lambda s: (s.registered_pct, sort_key(s.name)))
     path = await unit_repo.names_along(session, unit)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.broadcasts import Status, status
+from domain.broadcasts import Status, recipients, status
 from jobs.channel import Attachment, Markup
 from locales.catalog import t
 from storage.repos import broadcasts as repo
@@ -43,12 +43,10 @@ async def plan(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int
 
 
 async def _queue(session: AsyncSession, broadcast: BroadcastDTO, now: datetime) -> int:
-    units = await unit_repo.many(session, broadcast.unit_ids)
-    paths = sorted(u.path for u in units.values())
-    if broadcast.unit_ids and not paths:  # its units are gone
+    if not await unit_repo.many(session, broadcast.unit_ids):  # its units are gone
         await repo.set_state(session, broadcast.id, repo.DONE, planned_at=now, finished_at=now)
         return 0
-    people = await repo.recipients(session, paths, broadcast.audience)
+    people = await recipients(session, broadcast)
     rows = [_report_row(broadcast, "start", now)] if broadcast.report_chat_id else []
     rows += [
         outbox_repo.pending(

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.campaigns import followed
 from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
@@ -68,7 +69,8 @@ async def compose(
     )
     own = (*broadcasts.KINDS, *yearend.KINDS)
     about = [r for r in todo if r.kind not in REPORTS and r.kind not in own]
-    years = await reminder_repo.load(session, sorted({r.subject_id for r in about if r.subject_id}))
+    subjects = sorted({r.subject_id for r in about if r.subject_id})
+    years = await reminder_repo.load(session, subjects, followed)
     reports = await _reports(session, [r for r in todo if r.kind in REPORTS], now, zone)
     printed = await _printables(session, [r for r in todo if r.kind in PRINTED], reports, now, zone)
     for row in rows:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import reminders
+from domain.campaigns import followed
 from domain.members import leaders_along
 from jobs import broadcasts, digests, yearend
 from storage.repos import outbox as outbox_repo
@@ -69,7 +70,8 @@ async def _work(
             rows = await schedule_repo.claim_due(session, now, batch)
             if not rows:
                 return
-            years = await reminder_repo.load(session, [r.member_id for r in rows], texts=False)
+            ids = [r.member_id for r in rows]
+            years = await reminder_repo.load(session, ids, followed, texts=False)
             plan = reminders.plan(rows, years, now, escalate_after)
             messages = await render_all(session, plan.notices, now)
             queued = await outbox_repo.add_many(session, messages)

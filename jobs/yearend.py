@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.campaigns import followed, followed_by_units
 from domain.digest import average_progress
 from domain.names import sort_key
 from jobs.channel import Attachment, Markup
@@ -64,7 +65,9 @@ async def _queue(session: AsyncSession, campaign: CampaignDTO, now: datetime) ->
     root = await unit_repo.get(session, campaign.unit_id)
     if root is None:
         return 0
-    units = {u.id for u in await unit_repo.subtree(session, root)}
+    # Only the units that follow this campaign (a nested one has its own review day).
+    follows = await followed_by_units(session, await unit_repo.subtree(session, root))
+    units = {u for u, c in follows.items() if c is not None and c.id == campaign.id}
     payload: dict[str, object] = {"campaign": campaign.id}
     rows = [
         outbox_repo.pending(
@@ -75,7 +78,10 @@ async def _queue(session: AsyncSession, campaign: CampaignDTO, now: datetime) ->
             subject=member_id,
             payload=payload,
         )  # fmt: skip
-        for member_id, user, channel, chat in await member_repo.reachable_under(session, root.path)
+        for member_id, user, channel, chat, unit in await member_repo.reachable_under(
+            session, root.path
+        )
+        if unit in units
     ]
     rows += [
         outbox_repo.pending(
@@ -141,7 +147,7 @@ async def _facts(session: AsyncSession, unit_ids: list[int], rows: Sequence[Outb
     since = datetime.combine(min(c.opens_on for c in opened), datetime.min.time(), ZoneInfo("UTC"))
     units = await unit_repo.many(session, unit_ids)
     facts.unit_names = {u.id: u.name for u in units.values()}
-    for member in await digest_repo.load(session, unit_ids, since - timedelta(days=1)):
+    for member in await digest_repo.load(session, unit_ids, since - timedelta(days=1), followed):
         if member.exempt:
             continue
         facts.by_member[member.member_id] = member

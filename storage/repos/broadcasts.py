@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,26 +11,28 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
-    and_,
     case,
     exists,
+    false,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Account,
     Broadcast,
-    Campaign,
     Commitment,
     Member,
     OutboxMessage,
     RoleGrant,
     Unit,
+    User,
 )
+from storage.sql import pairs
 
 AUDIENCES = ("everyone", "secretaries", "heads", "unregistered")
 SCHEDULED, SENDING, DONE, CANCELLED = "scheduled", "sending", "done", "cancelled"
@@ -128,13 +130,15 @@ Recipient = tuple[int, str, str]  # user id, channel, chat id
 
 
 def _within(paths: Sequence[str]) -> ColumnElement[bool]:
-    """Units in any of these subtrees (no paths: the whole tree)."""
+    """Units in any of these subtrees; no paths: none (an audience is always named)."""
     if not paths:
-        return Unit.id.isnot(None)
+        return false()
     return or_(*(Unit.path.startswith(p, autoescape=True) for p in paths))
 
 
-def _members(paths: Sequence[str], audience: str) -> Select[Any]:
+def _members(
+    paths: Sequence[str], audience: str, follows: Mapping[int, int], dialect: Dialect
+) -> Select[Any]:
     query = (
         select(Member.user_id)
         .join(Unit, Unit.id == Member.unit_id)
@@ -143,10 +147,11 @@ def _members(paths: Sequence[str], audience: str) -> Select[Any]:
     if audience == "heads":
         query = query.where(Member.is_head.is_(True))
     elif audience == "unregistered":
+        follow = pairs(dialect, follows, "unit_id", "campaign_id")
         done = exists().where(
             Commitment.member_id == Member.id,
-            Commitment.campaign_id == Campaign.id,
-            Campaign.status == "open",
+            Commitment.campaign_id == follow.c.campaign_id,
+            follow.c.unit_id == Member.unit_id,
             or_(Commitment.state.in_(("submitted", "approved")), Commitment.approved_version > 0),
         )
         query = query.where(~done, Member.exempt.is_(False))
@@ -161,34 +166,55 @@ def _leaders(paths: Sequence[str]) -> Select[Any]:
     )
 
 
-def _users(paths: Sequence[str], audience: str) -> Subquery:
-    """The user ids an audience names (a person may appear more than once)."""
-    users = _leaders(paths) if audience == "secretaries" else _members(paths, audience)
-    return users.subquery()
+def _users(
+    paths: Sequence[str], audience: str, follows: Mapping[int, int], dialect: Dialect
+) -> Subquery:
+    """The user ids an audience names (a person may appear more than once); `follows` (unit
+    id -> the campaign it follows) decides who has registered."""
+    if audience == "secretaries":
+        return _leaders(paths).subquery()
+    return _members(paths, audience, follows, dialect).subquery()
 
 
-async def recipients(session: AsyncSession, paths: Sequence[str], audience: str) -> list[Recipient]:
-    """Everyone the broadcast reaches, once each (their first chat account), by user id."""
-    wanted = _users(paths, audience)
-    first = (
-        select(Account.user_id, func.min(Account.id).label("account_id"))
-        .where(Account.chat_id.isnot(None), Account.user_id.in_(select(wanted.c.user_id)))
-        .group_by(Account.user_id)
+def _reachable(wanted: Subquery) -> Subquery:
+    """Each wanted person's account to write to: one that can still be reached, on the
+    network they chose where they have one there (people unreachable everywhere drop out)."""
+    chosen = case((Account.channel == User.reminder_channel, 0), else_=1)
+    rank = func.row_number().over(partition_by=Account.user_id, order_by=(chosen, Account.id))
+    return (
+        select(Account.user_id, Account.channel, Account.chat_id, rank.label("rank"))
+        .join(User, User.id == Account.user_id)
+        .where(
+            Account.chat_id.isnot(None),
+            Account.unreachable_at.is_(None),
+            Account.user_id.in_(select(wanted.c.user_id)),
+        )
         .subquery()
     )
+
+
+async def recipients(
+    session: AsyncSession, paths: Sequence[str], audience: str, follows: Mapping[int, int]
+) -> list[Recipient]:
+    """Everyone the broadcast reaches, once each, by user id."""
+    reach = _reachable(_users(paths, audience, follows, session.get_bind().dialect))
     rows = await session.execute(
-        select(Account.user_id, Account.channel, Account.chat_id)
-        .join(first, and_(first.c.account_id == Account.id))
-        .order_by(Account.user_id)
+        select(reach.c.user_id, reach.c.channel, reach.c.chat_id)
+        .where(reach.c.rank == 1)
+        .order_by(reach.c.user_id)
     )
     return [(int(u), str(ch), str(chat)) for u, ch, chat in rows]
 
 
-async def count_recipients(session: AsyncSession, paths: Sequence[str], audience: str) -> int:
-    wanted = _users(paths, audience)
+async def count_recipients(
+    session: AsyncSession, paths: Sequence[str], audience: str, follows: Mapping[int, int]
+) -> int:
+    wanted = _users(paths, audience, follows, session.get_bind().dialect)
     total = await session.scalar(
         select(func.count(func.distinct(Account.user_id))).where(
-            Account.chat_id.isnot(None), Account.user_id.in_(select(wanted.c.user_id))
+            Account.chat_id.isnot(None),
+            Account.unreachable_at.is_(None),
+            Account.user_id.in_(select(wanted.c.user_id)),
         )
     )
     return int(total or 0)

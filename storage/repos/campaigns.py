@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select, update
@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Campaign
+
+# Which campaign the units at these paths follow: the domain's one rule
+# (domain.campaigns.followed), handed to the loaders that need it.
+Follow = Callable[[AsyncSession, Iterable[str]], Awaitable[dict[str, CampaignDTO | None]]]
 
 
 def to_dto(row: Campaign) -> CampaignDTO:

@@ -8,7 +8,7 @@ once per report it appears in, never once per query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Account, CheckIn, Commitment, CommitmentItem, Member, Schedule, Unit
-from storage.repos import campaigns as campaign_repo
 from storage.repos import commitments as commitment_repo
+from storage.repos.campaigns import Follow
 from storage.sql import among
 
 
@@ -56,6 +56,7 @@ class MemberFacts:
     chat_id: str | None
     blocked: bool
     missed: int
+    since: datetime | None = None  # counted in this cell from then on (joined, transferred)
     campaign: CampaignDTO | None = None
     commitment_id: int | None = None
     state: str | None = None  # None: not started
@@ -65,14 +66,16 @@ class MemberFacts:
 
 
 async def load(
-    session: AsyncSession, unit_ids: Sequence[int], since: datetime
+    session: AsyncSession, unit_ids: Sequence[int], since: datetime, follow: Follow
 ) -> list[MemberFacts]:
     """Active members of these units with their commitment in the open campaign, its items,
     and their check-ins since `since`; ordered by unit path, then name."""
     if not unit_ids:
         return []
     members = await _members(session, unit_ids)
-    await _campaigns(session, members)
+    nearest = await follow(session, {m.unit_path for m in members.values()})
+    for member in members.values():
+        member.campaign = nearest[member.unit_path]
     by_commitment = await _commitments(session, members)
     await _checkins(session, by_commitment, since)
     return list(members.values())
@@ -93,6 +96,7 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
             Account.chat_id,
             Account.unreachable_at,
             Schedule.missed,
+            Member.unit_since,
         )
         .join(Unit, Unit.id == Member.unit_id)
         .outerjoin(Account, Account.user_id == Member.user_id)
@@ -101,26 +105,30 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
         .order_by(Unit.path, Member.full_name, Member.id, Account.id)
     )
     found: dict[int, MemberFacts] = {}
-    for mid, uid, name, unit_id, unit, path, exempt, channel, chat, blocked_at, missed in rows:
-        if mid not in found:
-            found[mid] = MemberFacts(
-                mid, uid, name, unit_id, unit, path, exempt, channel, chat,
-                blocked_at is not None, missed or 0,
-            )  # fmt: skip
+    for (
+        mid,
+        uid,
+        name,
+        unit_id,
+        unit,
+        path,
+        exempt,
+        channel,
+        chat,
+        blocked_at,
+        missed,
+        since,
+    ) in rows:
+        reachable = blocked_at is None and chat is not None
+        if mid in found:
+            if reachable and found[mid].blocked:  # another account still reaches them
+                found[mid] = replace(found[mid], channel=channel, chat_id=chat, blocked=False)
+            continue
+        found[mid] = MemberFacts(
+            mid, uid, name, unit_id, unit, path, exempt, channel, chat,
+            blocked_at is not None, missed or 0, since,
+        )  # fmt: skip
     return found
-
-
-async def _campaigns(session: AsyncSession, members: dict[int, MemberFacts]) -> None:
-    paths = {m.unit_path for m in members.values()}
-    ancestors = {path: [int(p) for p in path.strip("/").split("/") if p] for path in paths}
-    wanted = sorted({u for ids in ancestors.values() for u in ids})
-    by_unit = {c.unit_id: c for c in await campaign_repo.open_for_units(session, wanted)}
-    nearest = {
-        path: next((by_unit[u] for u in reversed(ids) if u in by_unit), None)
-        for path, ids in ancestors.items()
-    }
-    for member in members.values():
-        member.campaign = nearest[member.unit_path]
 
 
 async def _commitments(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import MemberDTO, Role
-from storage.models import Account, Member, RoleGrant, Unit
+from storage.models import Account, Member, MemberTransfer, RoleGrant, Unit
 
 
 def to_dto(row: Member) -> MemberDTO:
@@ -55,6 +55,7 @@ async def add(
         is_head=is_head,
         status="active",
         joined_at=now,
+        unit_since=now,
     )
     session.add(row)
     await session.flush()
@@ -70,6 +71,92 @@ async def update_profile(session: AsyncSession, member_id: int, **values: object
 
 async def set_exempt(session: AsyncSession, member_id: int, exempt: bool) -> None:
     await session.execute(update(Member).where(Member.id == member_id).values(exempt=exempt))
+
+
+async def transfer(
+    session: AsyncSession,
+    member_ids: Sequence[int],
+    to_unit: int,
+    now: datetime,
+    by: int | None,
+    reason: str,
+) -> None:
+    """Move members to another cell (chuyển sinh hoạt) and keep where they came from; they
+    are counted in the new cell from `now`."""
+    ids = list(member_ids)
+    if not ids:
+        return
+    rows = await session.execute(select(Member.id, Member.unit_id).where(Member.id.in_(ids)))
+    history = [
+        {
+            "member_id": mid,
+            "from_unit_id": unit,
+            "to_unit_id": to_unit,
+            "at": now,
+            "by_user_id": by,
+            "reason": reason,
+        }
+        for mid, unit in rows
+    ]
+    await session.execute(
+        update(Member)
+        .where(Member.id.in_(ids))
+        .values(unit_id=to_unit, unit_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(insert(MemberTransfer), history)
+
+
+async def record_left(
+    session: AsyncSession, member_id: int, unit_id: int, now: datetime, by: int | None
+) -> None:
+    """The member has left the cell (and the organisation's records here)."""
+    await leave(session, member_id, now)
+    session.add(
+        MemberTransfer(
+            member_id=member_id,
+            from_unit_id=unit_id,
+            to_unit_id=None,
+            at=now,
+            by_user_id=by,
+            reason="left",
+        )
+    )
+    await session.flush()
+
+
+async def transfers_of(
+    session: AsyncSession, member_id: int
+) -> list[tuple[int | None, int | None, datetime, str]]:
+    rows = await session.execute(
+        select(
+            MemberTransfer.from_unit_id,
+            MemberTransfer.to_unit_id,
+            MemberTransfer.at,
+            MemberTransfer.reason,
+        )
+        .where(MemberTransfer.member_id == member_id)
+        .order_by(MemberTransfer.at, MemberTransfer.id)
+    )
+    return [(f, t, at, r) for f, t, at, r in rows]
+
+
+async def active_ids_in(session: AsyncSession, unit_id: int) -> list[int]:
+    """The active members of this unit itself."""
+    rows = await session.scalars(
+        select(Member.id).where(Member.unit_id == unit_id, Member.status == "active")
+    )
+    return list(rows)
+
+
+async def active_ids_under(session: AsyncSession, path: str) -> list[int]:
+    """Active members anywhere under this unit path."""
+    rows = await session.scalars(
+        select(Member.id)
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(Unit.path.startswith(path, autoescape=True), Member.status == "active")
+    )
+    return list(rows)
 
 
 async def leave(session: AsyncSession, member_id: int, now: datetime) -> None:
@@ -132,11 +219,11 @@ async def many(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Me
     return {r.id: to_dto(r) for r in rows}
 
 
-async def reachable_under(session: AsyncSession, path: str) -> list[tuple[int, int, str, str]]:
-    """(member id, user id, channel, chat id) of the active, not exempt members of the subtree
-    the bot can reach (one account each: the first)."""
+async def reachable_under(session: AsyncSession, path: str) -> list[tuple[int, int, str, str, int]]:
+    """(member id, user id, channel, chat id, unit id) of the active, not exempt members of
+    the subtree the bot can reach (one account each: the first)."""
     rows = await session.execute(
-        select(Member.id, Member.user_id, Account.channel, Account.chat_id)
+        select(Member.id, Member.user_id, Account.channel, Account.chat_id, Member.unit_id)
         .join(Unit, Unit.id == Member.unit_id)
         .join(Account, Account.user_id == Member.user_id)
         .where(
@@ -148,8 +235,8 @@ async def reachable_under(session: AsyncSession, path: str) -> list[tuple[int, i
         )
         .order_by(Member.id, Account.id)
     )
-    found: dict[int, tuple[int, int, str, str]] = {}
-    for member_id, user_id, channel, chat_id in rows:
+    found: dict[int, tuple[int, int, str, str, int]] = {}
+    for member_id, user_id, channel, chat_id, unit_id in rows:
         if user_id is not None and chat_id is not None:
-            found.setdefault(member_id, (member_id, user_id, channel, chat_id))
+            found.setdefault(member_id, (member_id, user_id, channel, chat_id, unit_id))
     return list(found.values())

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
 from storage.models import Account, Commitment, CommitmentItem, Member, Unit, User
-from storage.repos import campaigns as campaign_repo
 from storage.repos import commitments as commitment_repo
+from storage.repos.campaigns import Follow
 from storage.sql import among
 
 
@@ -48,32 +48,17 @@ class MemberYear:
 
 
 async def load(
-    session: AsyncSession, member_ids: Sequence[int], texts: bool = True
+    session: AsyncSession, member_ids: Sequence[int], follow: Follow, texts: bool = True
 ) -> dict[int, MemberYear]:
-    """The members and their open items; `texts=False` leaves the item texts empty (the
-    planner's rules do not read them; the message is composed when it is sent)."""
+    """The members and their open items in the campaign their cell follows (`follow`);
+    `texts=False` leaves the item texts empty (the planner's rules do not read them; the
+    message is composed when it is sent)."""
     found = await _members(session, member_ids)
-    campaigns = await campaign_repo.open_for_units(session, list(_all_ancestors(found)))
-    by_unit = {c.unit_id: c for c in campaigns}
-    nearest: dict[str, CampaignDTO | None] = {}  # a batch has a few hundred distinct units
+    nearest = await follow(session, {year.unit_path for year in found.values()})
     for year in found.values():
-        if year.unit_path not in nearest:
-            ids = reversed(_ancestors(year.unit_path))
-            nearest[year.unit_path] = next((by_unit[u] for u in ids if u in by_unit), None)
         year.campaign = nearest[year.unit_path]
     await _commitments(session, found, texts)
     return found
-
-
-def _ancestors(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
-
-
-def _all_ancestors(found: dict[int, MemberYear]) -> set[int]:
-    ids: set[int] = set()
-    for path in {year.unit_path for year in found.values()}:
-        ids.update(_ancestors(path))
-    return ids
 
 
 async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, MemberYear]:

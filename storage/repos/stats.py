@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Account, Campaign, CheckIn, Commitment, Member, Unit
-from storage.sql import among
+from storage.models import Account, CheckIn, Commitment, Member, Unit
+from storage.sql import among, pairs
 
 
 @dataclass(frozen=True)
@@ -26,30 +26,35 @@ class Counts:
 
 
 async def per_unit(
-    session: AsyncSession, unit_ids: Sequence[int], since: datetime
+    session: AsyncSession, unit_ids: Sequence[int], since: datetime, follows: Mapping[int, int]
 ) -> dict[int, Counts]:
-    """For each unit, counts over its whole subtree."""
+    """For each unit, counts over its whole subtree; a member's registration counts in the
+    campaign their cell follows (`follows`: unit id -> campaign id, from the domain's rule)."""
     if not unit_ids:
         return {}
     dialect = session.get_bind().dialect
     group = aliased(Unit)
     under = aliased(Unit)
+    follow = pairs(dialect, follows, "unit_id", "campaign_id")
     in_open = and_(
         Commitment.member_id == Member.id,
-        Commitment.campaign_id == Campaign.id,
-        Campaign.status == "open",
+        Commitment.campaign_id == follow.c.campaign_id,
     )
     registered = exists().where(
         in_open,
         or_(Commitment.state.in_(("submitted", "approved")), Commitment.approved_version > 0),
     )
     approved = exists().where(in_open, Commitment.approved_version > 0)
+    # reports count for the cell from the day the member was counted in it (a transfer)
+    in_cell = or_(Member.unit_since.is_(None), CheckIn.created_at >= Member.unit_since)
     active = exists().where(
-        CheckIn.commitment_id == Commitment.id,
-        Commitment.member_id == Member.id,
-        CheckIn.created_at >= since,
+        in_open, CheckIn.commitment_id == Commitment.id, CheckIn.created_at >= since, in_cell
     )
-    blocked = exists().where(Account.user_id == Member.user_id, Account.unreachable_at.isnot(None))
+    # unreachable: every account the person has refuses messages (one that works is enough)
+    blocked = and_(
+        exists().where(Account.user_id == Member.user_id, Account.unreachable_at.isnot(None)),
+        ~exists().where(Account.user_id == Member.user_id, Account.unreachable_at.is_(None)),
+    )
 
     def tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.sum(case((condition, 1), else_=0))
@@ -67,6 +72,7 @@ async def per_unit(
         .select_from(group)
         .join(under, under.path.startswith(group.path))
         .join(Member, and_(Member.unit_id == under.id, Member.status == "active"))
+        .outerjoin(follow, follow.c.unit_id == Member.unit_id)
         .where(among(dialect, group.id, unit_ids), Member.exempt.is_(False))
         .group_by(group.id)
     )
