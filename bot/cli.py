@@ -439,8 +439,9 @@ def outbox_retry_dead() -> None:
 
 def _attach_console() -> None:
     """The committee's commands live in bot/cli_console.py (they import this module)."""
-    from bot import cli_console
+    from bot import cli_console, cli_tree
 
+    app.add_typer(cli_tree.member_app, name="member")
     app.add_typer(cli_console.import_app, name="import")
     app.add_typer(cli_console.broadcast_app, name="broadcast")
     app.add_typer(cli_console.audit_app, name="audit")

@@ -37,6 +37,9 @@ def import_members(
         bool, typer.Option("--skip-bad", help="Import the good rows of a file with errors")
     ] = False,
     days: Annotated[int, typer.Option(help="Days the personal links stay valid")] = 60,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and show what would be done; write nothing")
+    ] = False,
 ) -> None:
     """Check every row, then import members (and missing units); re-importing changes nothing."""
 
@@ -57,6 +60,10 @@ def import_members(
             )
             progress.update(task, completed=len(table.rows))
         _print_errors(console, lang, found)
+        _print_plan(console, lang, found)
+        if dry_run:
+            typer.echo(plain(lang, "cli.import_dry_run"))
+            return
         if found.errors and not skip_bad:
             raise Fail(plain(lang, "cli.import_refused", n=len(found.errors)))
         username = await _bot_username(settings) if found.good else ""
@@ -101,6 +108,24 @@ def _print_errors(console: Console, lang: str, found: ImportCheck) -> None:
         typer.echo(plain(lang, "imp.more_errors", n=len(found.errors) - SHOWN_ERRORS))
 
 
+def _print_plan(console: Console, lang: str, found: ImportCheck) -> None:
+    """Every unit the import would create and every member it would move, by name."""
+    if found.units:
+        typer.echo(plain(lang, "imp.new_units", n=len(found.units)))
+        units = RichTable(plain(lang, "admin.col_path"), plain(lang, "admin.col_kind"))
+        for unit in found.units:
+            units.add_row(unit.path, plain(lang, f"kind.{unit.kind.value}"))
+        console.print(units)
+    if found.moves:
+        typer.echo(plain(lang, "imp.moves", n=len(found.moves)))
+        moves = RichTable(*(plain(lang, f"admin.col_{c}") for c in ("line", "name", "from", "to")))
+        for move in found.moves:
+            moves.add_row(
+                str(move.line), move.full_name, move.source, found.paths.get(move.cell, "")
+            )
+        console.print(moves)
+
+
 def _print_result(lang: str, done: ImportResult, skipped: int) -> None:
     typer.echo(
         plain(
@@ -111,6 +136,7 @@ def _print_result(lang: str, done: ImportResult, skipped: int) -> None:
             unchanged=done.unchanged,
             units=done.units_created,
             skipped=skipped,
+            moved=done.moved,
         )
     )
 

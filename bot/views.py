@@ -7,6 +7,7 @@ from datetime import date, datetime
 from bot.context import Ctx
 from bot.i18n import Lazy
 from bot.screens import Choice, Screen
+from domain import validation
 from storage.dto import Role, UnitDTO, UnitKind
 
 PAGE = 8
@@ -39,7 +40,8 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
     if actor.is_leader:
         rows.append((ctx.t("menu.unit_report"), ctx.t("menu.members")))
     if actor.is_leader or actor.is_admin:
-        rows.append((ctx.t("menu.invites"), ctx.t("menu.units")))
+        rows.append((ctx.t("menu.pending"), ctx.t("menu.units")))
+        rows.append((ctx.t("menu.invites"),))
     if actor.is_admin:
         rows.append((ctx.t("menu.broadcast"), ctx.t("menu.stats")))
         rows.append((ctx.t("menu.campaign"),))
@@ -72,15 +74,19 @@ def unit_title(ctx: Ctx, unit: UnitDTO) -> str:
     return ctx.t("unit.title", name=unit.name, kind=kind_name(unit.kind))
 
 
+def number(text: str) -> int | None:
+    """A whole number as people and buttons write it: ASCII digits only (not "²", "①" or
+    "--5"), at most 9 of them (no 5,000-digit id reaches the database); else None."""
+    return validation.whole_number(text)
+
+
 def parse_ints(data: str, count: int) -> list[int] | None:
     """The integer fields after the prefix of a callback, or None if forged or malformed."""
     parts = data.split(":")[1:]
     if len(parts) < count:
         return None
-    try:
-        return [int(p) for p in parts[:count]]
-    except ValueError:
-        return None
+    values = [number(p) for p in parts[:count]]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
 
 
 def parts(ctx: Ctx) -> list[str]:
@@ -89,10 +95,7 @@ def parts(ctx: Ctx) -> list[str]:
 
 
 def int_at(fields: list[str], index: int) -> int | None:
-    try:
-        return int(fields[index])
-    except (IndexError, ValueError):
-        return None
+    return number(fields[index]) if index < len(fields) else None
 
 
 def bar(percent: int, width: int = 10) -> str:

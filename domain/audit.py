@@ -35,6 +35,13 @@ ACTIONS = (
     "honour_nominate",
     "honour_approve",
     "honour_decline",
+    "admin_grant",
+    "unit_move",
+    "unit_merge",
+    "unit_close",
+    "member_transfer",
+    "member_left",
+    "role_join",
 )
 PAGE = 20
 EXPORT_LIMIT = 50_000
@@ -66,7 +73,7 @@ async def latest(
 ) -> list[AuditDTO]:
     """The newest entries the admin may see."""
     require(actor.is_admin)
-    return await repo.latest(session, actor.admin_roots(), limit, before_id)
+    return await repo.latest(session, actor.admin_roots(), limit, before_id, actor.user_id)
 
 
 async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDTO]:
@@ -74,4 +81,4 @@ async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDT
     if actor is None:
         return await repo.latest(session, None, EXPORT_LIMIT)
     require(actor.is_admin)
-    return await repo.latest(session, actor.admin_roots(), EXPORT_LIMIT)
+    return await repo.latest(session, actor.admin_roots(), EXPORT_LIMIT, author=actor.user_id)

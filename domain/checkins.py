@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit
+from domain import audit, validation
 from domain.access import Actor
 from domain.commitments import Sheet, owned_item, reviewable, sheet
 from domain.errors import DomainError, NotFound
@@ -37,21 +37,18 @@ class Recorded:
 
 
 def parse_progress(raw: str) -> int:
-    """A percentage typed by a person: '60', '60%', ' 60 % '."""
-    text = raw.strip().rstrip("%").strip()
-    if not text.lstrip("-").isdigit():
+    """A percentage typed by a person: '60', '60%', ' 60 % ' (ASCII digits: "①", "50²" or
+    "--5" are not percentages)."""
+    value = validation.whole_number(raw.strip().rstrip("%").strip())
+    if value is None:
         raise DomainError("checkin.progress_not_number")
-    value = int(text)
     if not 0 <= value <= 100:
         raise DomainError("checkin.progress_range", got=value)
     return value
 
 
 def check_note(raw: str) -> str:
-    note = raw.strip()
-    if not 1 <= len(note) <= NOTE_MAX:
-        raise DomainError("checkin.note_length", max=NOTE_MAX, got=len(note))
-    return note
+    return validation.content(raw, 1, NOTE_MAX, "checkin.note_length", lines=True)
 
 
 def checkable(found: Sheet) -> list[ItemDTO]:

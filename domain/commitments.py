@@ -16,15 +16,25 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, campaigns, validation
-from domain.access import Actor, require
+from domain.access import Actor, require, tops
 from domain.errors import DomainError, Key, NotFound
-from domain.members import leaders_to_notify
-from storage.dto import CampaignDTO, CommitmentDTO, ItemDTO, ItemKind, State, UnitDTO, VersionDTO
+from domain.members import leaders_along, leaders_to_notify
+from storage.dto import (
+    CampaignDTO,
+    CommitmentDTO,
+    ItemDTO,
+    ItemKind,
+    State,
+    UnitDTO,
+    UnitKind,
+    VersionDTO,
+)
 from storage.repos import campaigns as campaign_repo
 from storage.repos import commitments as repo
 from storage.repos import members as member_repo
 from storage.repos import schedules as schedule_repo
 from storage.repos import units as unit_repo
+from storage.repos import users as user_repo
 
 MAX_ITEMS = 15
 TEXT_MIN, TEXT_MAX = 10, 500
@@ -77,17 +87,11 @@ class Sheet:
 
 
 def check_text(raw: str) -> str:
-    text = validation.normalize(raw)
-    if not TEXT_MIN <= len(text) <= TEXT_MAX:
-        raise DomainError("item.text_length", min=TEXT_MIN, max=TEXT_MAX, got=len(text))
-    return text
+    return validation.content(raw, TEXT_MIN, TEXT_MAX, "item.text_length")
 
 
 def check_target(raw: str) -> str:
-    text = validation.normalize(raw)
-    if not 1 <= len(text) <= TARGET_MAX:
-        raise DomainError("item.target_length", max=TARGET_MAX, got=len(text))
-    return text
+    return validation.content(raw, 1, TARGET_MAX, "item.target_length")
 
 
 def month_end(year: int, month: int) -> date:
@@ -125,7 +129,7 @@ async def open_collective(
 ) -> Sheet:
     """The cell's collective models (mô hình), kept by its secretary or deputy."""
     unit = await unit_repo.get(session, unit_id)
-    if unit is None or not actor.leads(unit):
+    if unit is None or unit.closed or not actor.leads(unit):
         raise NotFound()
     campaign = await _campaign_for(session, unit)
     found = await repo.find(session, campaign.id, None, unit.id)
@@ -289,10 +293,7 @@ async def submit(session: AsyncSession, actor: Actor, commitment_id: int, now: d
     commitment = await _owned(session, actor, commitment_id)
     state = next_state(commitment.state, SUBMIT, commitment.approved_version > 0)
     items = await repo.items(session, commitment.id)
-    if not [i for i in items if i.kind is not ItemKind.PLEDGE]:
-        raise DomainError("commitment.empty")
-    if not commitment.collective and not any(i.kind is ItemKind.PLEDGE for i in items):
-        raise DomainError("commitment.no_pledge")
+    check_complete(commitment, items)
     version = commitment.version + 1
     await repo.add_version(session, commitment.id, version, snapshot(items), actor.user_id, now)
     await repo.set_state(
@@ -302,12 +303,46 @@ async def submit(session: AsyncSession, actor: Actor, commitment_id: int, now: d
     return await sheet(session, actor, commitment.id)
 
 
+def check_complete(commitment: CommitmentDTO, items: list[ItemDTO]) -> None:
+    """What a submission needs: at least one line, and a member's pledge. Asked before the
+    "send?" question too, so nobody confirms a submission that cannot go."""
+    if not [i for i in items if i.kind is not ItemKind.PLEDGE]:
+        raise DomainError("commitment.empty")
+    if not commitment.collective and not any(i.kind is ItemKind.PLEDGE for i in items):
+        raise DomainError("commitment.no_pledge")
+
+
 async def reviewers(session: AsyncSession, found: Sheet) -> list[int]:
-    """Who decides on it: the cell's leaders for a member; those above the cell for models."""
+    """Who decides on it: a member's, the cell's leaders; a cell's models, the leaders above
+    the cell. Never its own author: a secretary's registration goes to the deputy, or where
+    there is none, to the leaders of the nearest unit above that has any and the admins over
+    the cell (so a small cell's secretary is never left waiting for herself)."""
     unit = found.unit
     if found.commitment.collective and unit.parent_id is not None:
         unit = await unit_repo.get(session, unit.parent_id) or unit
-    return await leaders_to_notify(session, unit)
+    owner = await _author(session, found)
+    own = [u for u in await user_repo.leaders_of(session, [unit.id]) if u != owner]
+    if own:
+        return own
+    above = [u for u in await leaders_along(session, unit.parent_path) if u != owner]
+    admins = [u for u in await user_repo.admins_over(session, unit.path) if u != owner]
+    return list(dict.fromkeys(above + admins))
+
+
+async def _author(session: AsyncSession, found: Sheet) -> int | None:
+    if found.commitment.member_id is None:
+        return None
+    member = await member_repo.get(session, found.commitment.member_id)
+    return member.user_id if member is not None else None
+
+
+async def decided_above(session: AsyncSession, found: Sheet) -> bool:
+    """Whether its deciders sit above the cell (told to the author on submitting)."""
+    unit = found.unit
+    owner = await _author(session, found)
+    if found.commitment.collective:
+        return True
+    return not [u for u in await user_repo.leaders_of(session, [unit.id]) if u != owner]
 
 
 async def owners(session: AsyncSession, found: Sheet) -> list[int]:
@@ -365,9 +400,9 @@ async def decide(
     state = next_state(commitment.state, action, commitment.approved_version > 0)
     note = None
     if not approve:
-        note = validation.normalize(comment or "")
-        if not COMMENT_MIN <= len(note) <= COMMENT_MAX:
-            raise DomainError("approval.comment_length", min=COMMENT_MIN, max=COMMENT_MAX)
+        note = validation.content(
+            comment or "", COMMENT_MIN, COMMENT_MAX, "approval.comment_length"
+        )
     await repo.decide_version(session, commitment.id, version, action, note, actor.user_id, now)
     values: dict[str, object] = {"decided_at": now, "decided_by": actor.user_id}
     if approve:
@@ -405,3 +440,33 @@ async def _reload(session: AsyncSession, commitment_id: int) -> CommitmentDTO:
 async def history(session: AsyncSession, actor: Actor, commitment_id: int) -> list[VersionDTO]:
     await _owned(session, actor, commitment_id)
     return await repo.versions(session, commitment_id)
+
+
+WAITING_MAX = 200
+
+
+async def waiting(session: AsyncSession, actor: Actor) -> list[repo.Waiting]:
+    """Every registration waiting for a decision the actor may take, oldest first: members'
+    of the units they lead or administer (never their own), and cells' models below the
+    units they lead. The home of every decision besides its notice."""
+    grants = [g.unit_path for g in actor.grants if g.unit_path]
+    paths = None if actor.is_tree_admin() else tops(grants)
+    if paths == []:
+        return []
+    open_ids = [c.id for c in await campaign_repo.open_all(session)]
+    if not open_ids:
+        return []
+    found = await repo.submitted_under(session, paths, open_ids, WAITING_MAX)
+    mine = actor.member.id if actor.member is not None else None
+    return [w for w in found if w.member_id != mine and _may_decide(actor, w)]
+
+
+def _may_decide(actor: Actor, entry: repo.Waiting) -> bool:
+    """The same rule as `reviewable`, on the row already read."""
+    unit = UnitDTO(entry.unit_id, None, UnitKind.CHI_BO_CO_SO, entry.unit_name, entry.unit_path)
+    if actor.is_admin_of(unit):
+        return True
+    if entry.member_id is not None:
+        return actor.leads(unit)
+    parent = UnitDTO(0, None, UnitKind.DANG_BO_CO_SO, "", unit.parent_path)
+    return unit.parent_path != "/" and actor.leads(parent)

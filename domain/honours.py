@@ -36,7 +36,12 @@ class Decision:
 
 async def _cell(session: AsyncSession, actor: Actor, unit_id: int) -> UnitDTO:
     unit = await unit_repo.get(session, unit_id)
-    if unit is None or not unit.kind.is_cell or not (actor.leads(unit) or actor.is_admin_of(unit)):
+    if (
+        unit is None
+        or unit.closed
+        or not unit.kind.is_cell
+        or not (actor.leads(unit) or actor.is_admin_of(unit))
+    ):
         raise NotFound()
     return unit
 
@@ -58,9 +63,7 @@ async def nominate(
         member = await member_repo.get(session, member_id)
         if member is None or member.unit_id != unit.id or member.status != "active":
             raise NotFound()
-    text = validation.normalize(reason)
-    if not REASON_MIN <= len(text) <= REASON_MAX:
-        raise DomainError("honour.reason_length", min=REASON_MIN, max=REASON_MAX, got=len(text))
+    text = validation.content(reason, REASON_MIN, REASON_MAX, "honour.reason_length")
     honour_id = await repo.add(
         session,
         year=year,

@@ -25,6 +25,8 @@ from domain.tables import Table, fold
 from domain.units import CHILD_KINDS, infer_kind
 from storage.dto import Role, UnitDTO, UnitKind
 from storage.repos import imports as repo
+from storage.repos import members as member_repo
+from storage.repos import schedules as schedule_repo
 from storage.repos import units as unit_repo
 from storage.repos import users as user_repo
 
@@ -32,16 +34,24 @@ MAX_ROWS = 200_000
 INVITE_DAYS = 60
 COLUMNS = ("unit", "name", "position", "head", "role", "phone")
 REQUIRED = ("unit", "name")
-ROLE_WORDS = {  # folded: no case, no diacritics ("Bí thư", "bi thu")
-    "": Role.MEMBER,
-    "dang vien": Role.MEMBER,
-    "member": Role.MEMBER,
-    "bi thu": Role.SECRETARY,
-    "secretary": Role.SECRETARY,
-    "pho bi thu": Role.DEPUTY,
-    "deputy": Role.DEPUTY,
-    "deputy secretary": Role.DEPUTY,
-}
+# Roles as offices write them, folded (no case, no diacritics), longest first: «Phó Bí thư
+# chi bộ», «Bí thư Chi bộ», «Đảng viên dự bị», «Chi ủy viên» (a committee member holds no
+# role on the bot: a member).
+ROLE_PREFIXES = (
+    ("pho bi thu", Role.DEPUTY),
+    ("deputy", Role.DEPUTY),
+    ("bi thu", Role.SECRETARY),
+    ("secretary", Role.SECRETARY),
+    ("dang vien", Role.MEMBER),
+    ("chi uy vien", Role.MEMBER),
+    ("cap uy vien", Role.MEMBER),
+    ("dang uy vien", Role.MEMBER),
+    ("uy vien", Role.MEMBER),
+    ("member", Role.MEMBER),
+)
+# A new unit's name starts like a Party organisation's; anything else is likely a piece of a
+# name cut at a '/' ("Đảng bộ Công ty 3/2" read as two levels).
+UNIT_WORDS = ("dang bo", "chi bo", "dang uy", "party")
 YES = {"x", "co", "1", "yes", "y", "true", "dung"}
 NO = {"", "khong", "0", "no", "n", "false", "sai"}
 
@@ -70,6 +80,18 @@ class NewUnit:
     parent: int | None  # an existing id, another NewUnit's ref, or None for a root
     name: str
     kind: UnitKind
+    path: str = ""  # "A > B > C", as the admin reads it
+
+
+@dataclass(frozen=True)
+class Move:
+    """A known member listed under another cell: a transfer, not a second record."""
+
+    line: int
+    member_id: int
+    full_name: str
+    source: str  # the path of the cell they are in
+    cell: int  # the cell they go to (negative: one this import creates)
 
 
 @dataclass
@@ -80,6 +102,7 @@ class ImportCheck:
     paths: dict[int, str]  # cell ref -> "A / B / C", for reports and the links file
     total: int
     common_path: str | None = None  # the deepest existing unit holding every good row
+    moves: list[Move] = field(default_factory=list)
 
     @property
     def good(self) -> int:
@@ -98,6 +121,7 @@ class Link:
 @dataclass
 class ImportResult:
     units_created: int = 0
+    moved: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -110,13 +134,15 @@ class _Tree:
     def __init__(self, units: Iterable[UnitDTO]) -> None:
         self.by_id: dict[int, UnitDTO] = {}
         self.children: dict[tuple[int | None, str], int] = {}
+        self.folded: dict[tuple[int | None, str], str] = {}  # near-duplicates, by folded name
         self.kinds: dict[int, UnitKind] = {}
-        self.paths: dict[int, str] = {}
         for unit in units:
             self.by_id[unit.id] = unit
             self.children[(unit.parent_id, _key(unit.name))] = unit.id
+            self.folded[(unit.parent_id, _loose(unit.name))] = unit.name
             self.kinds[unit.id] = unit.kind
         self.new: list[NewUnit] = []
+        self.names: dict[int, str] = {}  # ref or id -> its path as read
 
     def find_or_plan(self, names: list[str]) -> tuple[list[int], int | None]:
         """Ids along the path (new ones negative) and the deepest existing one (None if the
@@ -124,30 +150,41 @@ class _Tree:
         parent: int | None = None
         ids: list[int] = []
         deepest: int | None = None
-        for name in names:
+        for depth, name in enumerate(names):
             found = self.children.get((parent, _key(name)))
             if found is None:
-                found = self._plan(parent, name)
+                found = self._plan(parent, name, " > ".join(names[: depth + 1]))
             elif found > 0:
                 deepest = found
             ids.append(found)
             parent = found
         return ids, deepest
 
-    def _plan(self, parent: int | None, name: str) -> int:
+    def _plan(self, parent: int | None, name: str, path: str) -> int:
         parent_kind = self.kinds[parent] if parent is not None else None
         if parent_kind is not None and not CHILD_KINDS[parent_kind]:
             raise DomainError("import.under_cell")
+        close = self.folded.get((parent, _loose(name)))
+        if close is not None:  # «…tinh» for «…tỉnh», a double space, another case
+            raise DomainError("import.near_duplicate", name=name, existing=close)
+        if not fold(name).startswith(UNIT_WORDS):
+            raise DomainError("import.odd_unit_name", name=name)
         kind = infer_kind(name, parent_kind)
         ref = -(len(self.new) + 1)
-        self.new.append(NewUnit(ref, parent, name, kind))
+        self.new.append(NewUnit(ref, parent, name, kind, path))
         self.children[(parent, _key(name))] = ref
+        self.folded[(parent, _loose(name))] = name
         self.kinds[ref] = kind
         return ref
 
 
 def _key(text: str) -> str:
     return validation.normalize(text).casefold()
+
+
+def _loose(text: str) -> str:
+    """A name without case, diacritics or spacing: near-duplicates share it."""
+    return fold(text).replace(" ", "")
 
 
 def _cell(value: str) -> str:
@@ -195,7 +232,48 @@ async def check(
     used = _used_refs(tree, rows)
     units = [u for u in tree.new if u.ref in used]
     where = "/" + "".join(f"{i}/" for i in common) if common else None
-    return ImportCheck(rows, errors, units, paths, len(table.rows), where)
+    moves = await _moves(session, actor, tree, rows)
+    return ImportCheck(rows, errors, units, paths, len(table.rows), where, moves)
+
+
+async def _moves(
+    session: AsyncSession, actor: Actor | None, tree: _Tree, rows: list[ImportRow]
+) -> list[Move]:
+    """Rows naming a member the tree knows in another cell (and no longer in theirs, in this
+    file): transfers. Known by name (and by phone, when both have one), only when exactly one
+    member in the admin's scope fits — never a guess between two people of the same name."""
+    roots = actor.admin_roots() if actor is not None else None
+    scope = None if roots is None else roots
+    known = await repo.active_under(session, scope)
+    by_name: dict[str, list[repo.KnownMember]] = {}
+    present = set()
+    for member in known:
+        by_name.setdefault(_key(member.full_name), []).append(member)
+        present.add((member.unit_id, _key(member.full_name)))
+    listed = {(row.cell, _key(row.full_name)) for row in rows}
+    moves: list[Move] = []
+    for row in rows:
+        name = _key(row.full_name)
+        if (row.cell, name) in present:
+            continue
+        fits = [
+            m
+            for m in by_name.get(name, [])
+            if (m.unit_id, name) not in listed and _same_phone(m.phone, row.phone)
+        ]
+        if len(fits) == 1:
+            source = tree.by_id.get(fits[0].unit_id)
+            where = await _path_of(session, source) if source is not None else ""
+            moves.append(Move(row.line, fits[0].id, row.full_name, where, row.cell))
+    return moves
+
+
+def _same_phone(known: str | None, given: str | None) -> bool:
+    return known is None or given is None or known == given
+
+
+async def _path_of(session: AsyncSession, unit: UnitDTO) -> str:
+    return " > ".join(await unit_repo.names_along(session, unit))
 
 
 def _common(common: list[int] | None, ids: list[int]) -> list[int]:
@@ -220,9 +298,7 @@ def _row(
     if not raw_name:
         raise DomainError("import.no_name")
     full_name = validation.full_name(raw_name)
-    role = ROLE_WORDS.get(fold(values.get("role", "")))
-    if role is None:
-        raise DomainError("import.bad_role", value=values.get("role", ""))
+    role = _role(values.get("role", ""))
     is_head = _flag(values.get("head", ""))
     position = _cell(values.get("position", ""))
     phone = _phone(values.get("phone", ""))
@@ -266,6 +342,16 @@ def _check_scope(tree: _Tree, actor: Actor | None, deepest: int | None) -> None:
         raise DomainError("import.out_of_scope")
 
 
+def _role(raw: str) -> Role:
+    value = fold(raw)
+    if not value:
+        return Role.MEMBER
+    for prefix, role in ROLE_PREFIXES:
+        if value.startswith(prefix):
+            return role
+    raise DomainError("import.bad_role", value=raw)
+
+
 def _flag(raw: str) -> bool:
     value = fold(raw)
     if value in YES:
@@ -279,9 +365,11 @@ def _phone(raw: str) -> str | None:
     value = _cell(raw)
     if not value:
         return None
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if ch in "0123456789")
     if any(ch not in "0123456789 .-+()" for ch in value) or not 9 <= len(digits) <= 15:
         raise DomainError("import.bad_phone", value=value)
+    if len(digits) == 9 and not value.startswith("+") and digits[0] != "0":
+        digits = "0" + digits  # a number column dropped the leading 0 of 0912…
     return ("+" if value.startswith("+") else "") + digits
 
 
@@ -311,6 +399,7 @@ async def apply(
     real = await _create_units(session, plan.units, now)
     result.units_created = len(plan.units)
     cells = {row.cell: real.get(row.cell, row.cell) for row in plan.rows}
+    result.moved = await _transfer(session, actor, plan.moves, real, now)
     known = {
         (m.unit_id, _key(m.full_name)): m
         for m in await repo.active_in(session, [c for c in cells.values() if c > 0])
@@ -348,10 +437,32 @@ async def apply(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
+        moved=result.moved,
         units=result.units_created,
         skipped=len(plan.errors),
     )
     return result
+
+
+async def _transfer(
+    session: AsyncSession,
+    actor: Actor | None,
+    moves: Sequence[Move],
+    real: dict[int, int],
+    now: datetime,
+) -> int:
+    """The transfers the check found: history kept, rights of the old cell ended."""
+    by_cell: dict[int, list[int]] = {}
+    for move in moves:
+        by_cell.setdefault(real.get(move.cell, move.cell), []).append(move.member_id)
+    for cell, members in by_cell.items():
+        await member_repo.transfer(session, members, cell, now, _by(actor), "import")
+        target = await unit_repo.get(session, cell)
+        for member in (await member_repo.many(session, members)).values():
+            if member.user_id is not None and target is not None:
+                await user_repo.drop_leader_grants_outside(session, member.user_id, target.path)
+        await schedule_repo.wake(session, members, now)
+    return len(moves)
 
 
 def _by(actor: Actor | None) -> int | None:
@@ -408,6 +519,7 @@ async def _add_members(
                 "status": "active",
                 "exempt": False,
                 "joined_at": now,
+                "unit_since": now,
             }
             for row in rows
         ],

@@ -165,6 +165,6 @@ async def get_invite(session: AsyncSession, invite_id: object) -> InviteDTO:
 
 async def invite_unit(session: AsyncSession, invite: InviteDTO) -> UnitDTO:
     unit = await unit_repo.get(session, invite.unit_id)
-    if unit is None:
+    if unit is None or unit.closed:
         raise DomainError("invite.unknown")
     return unit

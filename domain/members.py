@@ -74,10 +74,24 @@ async def set_language(session: AsyncSession, actor: Actor, language: str) -> No
     await user_repo.set_language(session, actor.user_id, language)
 
 
-def check_can_register(actor: Actor, invite: InviteDTO) -> None:
-    """A person holds one membership; a role invite may be used by a member."""
-    if (invite.role is Role.MEMBER or invite.member_id) and actor.member is not None:
+async def check_can_register(
+    session: AsyncSession, actor: Actor, invite: InviteDTO, unit: UnitDTO
+) -> None:
+    """A person holds one membership. A secretary's or deputy's invite may be used by a member
+    only where they belong: a cell's by its own members, a committee's by members of a cell
+    under it (a leader of a cell is one of its members); anyone else is told why."""
+    if actor.member is None:
+        return
+    if invite.role is Role.MEMBER or invite.member_id:
         raise DomainError("register.already_member")
+    cell = await unit_repo.get(session, actor.member.unit_id)
+    inside = cell is not None and (
+        cell.id == unit.id if unit.kind.is_cell else cell.path.startswith(unit.path)
+    )
+    if not inside:
+        raise DomainError(
+            "register.leader_elsewhere", cell=cell.name if cell else "", unit=unit.name
+        )
 
 
 async def personal_record(session: AsyncSession, invite: InviteDTO) -> MemberDTO | None:
@@ -105,8 +119,8 @@ async def register(
     invite = await invite_repo.get(session, invite_id)
     if invite is None:
         raise DomainError("invite.unknown")
-    check_can_register(actor, invite)
     unit = await invite_unit(session, invite)
+    await check_can_register(session, actor, invite, unit)
     record = await personal_record(session, invite)
     if not await invite_repo.consume(session, invite.id, now):
         raise DomainError("invite.used_up")
@@ -117,6 +131,16 @@ async def register(
         member = await _new_member(session, actor, unit, profile, timezone, now)
     if invite.role is not Role.MEMBER:
         await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
+        await audit.record(
+            session,
+            actor,
+            "role_join",
+            now,
+            unit_path=unit.path,
+            subject=f"user:{actor.user_id}",
+            role=invite.role.value,
+            invited_by=invite.created_by,
+        )
     return Registration(unit, member, invite.role, invite.created_by)
 
 
@@ -298,6 +322,18 @@ async def grant_admin(
         account = await user_repo.create_account(
             session, channel, external_id, external_id, "", default_language, now
         )
-    return await user_repo.add_grant(
+    added = await user_repo.add_grant(
         session, account.user_id, Role.ADMIN, scope.id if scope else None, None, now
     )
+    if added:
+        await audit.record(
+            session,
+            None,
+            "admin_grant",
+            now,
+            unit_path=scope.path if scope else None,
+            subject=f"user:{account.user_id}",
+            channel=channel,
+            account=external_id,
+        )
+    return added

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit, validation
 from domain.access import Actor, require, tops
 from domain.errors import DomainError, NotFound
+from domain.tables import fold
 from storage.dto import UnitDTO, UnitKind, UnitSummary
 from storage.repos import units as repo
 
@@ -133,7 +134,7 @@ async def visible(session: AsyncSession, actor: Actor, unit_id: int) -> UnitDTO:
     """The unit if the actor administers or leads it; NotFound otherwise (existence is not
     disclosed)."""
     unit = await repo.get(session, unit_id)
-    if unit is None or not (actor.is_admin_of(unit) or actor.leads(unit)):
+    if unit is None or unit.closed or not (actor.is_admin_of(unit) or actor.leads(unit)):
         raise NotFound()
     return unit
 
@@ -173,3 +174,28 @@ async def children(
 
 async def path_names(session: AsyncSession, unit: UnitDTO) -> list[str]:
     return await repo.names_along(session, unit)
+
+
+SEARCH_LIMIT = 8
+
+
+async def search(
+    session: AsyncSession, actor: Actor, text: str, cells_only: bool = False
+) -> list[UnitDTO]:
+    """Open units the actor administers whose name contains the words typed (case and
+    diacritics aside: "chi bo van phong" finds «Chi bộ Văn phòng»), fewest levels first."""
+    wanted = fold(validation.normalize(text))
+    if len(wanted) < 2:
+        raise DomainError("unit.search_short")
+    roots = actor.admin_roots()
+    if roots is None:
+        found = await repo.subtree(session, None)
+    else:
+        found = await repo.subtrees(session, await units_at(session, roots))
+    hits = [
+        u
+        for u in found
+        if wanted in fold(u.name) and (u.kind.is_cell or not cells_only) and actor.is_admin_of(u)
+    ]
+    hits.sort(key=lambda u: (u.path.count("/"), fold(u.name)))
+    return hits[:SEARCH_LIMIT]

@@ -14,7 +14,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from domain.imports import COLUMNS, Link, RowError
+from domain.imports import COLUMNS, ImportCheck, Link, RowError
 from domain.names import sort_key
 from domain.stats import UnitStats
 from locales.catalog import plain
@@ -24,6 +24,7 @@ HEADER = PatternFill("solid", fgColor="FFE8E8E8")
 GROUP = PatternFill("solid", fgColor="FFFFF4D6")
 LINK_COLUMNS = ("n", "name", "position", "role", "link")
 ERROR_COLUMNS = ("line", "reason")
+TEMPLATE_TEXT_ROWS = 2000
 STATS_COLUMNS = (
     "unit", "members", "registered", "registered_pct", "approved", "approved_pct",
     "active", "active_pct", "unreachable",
@@ -89,6 +90,24 @@ def errors_xlsx(lang: str, errors: Sequence[RowError]) -> bytes:
     return _bytes(book)
 
 
+def plan_xlsx(lang: str, check: ImportCheck) -> bytes:
+    """What an import would do, before it is done: the rows refused (line, reason), every
+    unit it would create, every member it would move; a sheet each."""
+    title = plain(lang, "admin.errors_title", n=len(check.errors))
+    book, sheet = _book(lang, title, ERROR_COLUMNS, (10, 90))
+    for error in check.errors:
+        sheet.append([error.line, plain(lang, error.key, **error.params)])
+    units = book.create_sheet(plain(lang, "admin.sheet_units")[:31])
+    units.append([plain(lang, "admin.col_path"), plain(lang, "admin.col_kind")])
+    for unit in check.units:
+        units.append([unit.path, plain(lang, f"kind.{unit.kind.value}")])
+    moves = book.create_sheet(plain(lang, "admin.sheet_moves")[:31])
+    moves.append([plain(lang, f"admin.col_{c}") for c in ("line", "name", "from", "to")])
+    for move in check.moves:
+        moves.append([move.line, move.full_name, move.source, check.paths.get(move.cell, "")])
+    return _bytes(book)
+
+
 def stats_xlsx(lang: str, title: str, stats: Sequence[UnitStats]) -> bytes:
     book, sheet = _book(lang, title, STATS_COLUMNS, (40, 12, 12, 10, 12, 10, 12, 10, 14))
     for s in stats:
@@ -115,7 +134,8 @@ def audit_xlsx(lang: str, entries: Sequence[AuditDTO], zone: ZoneInfo) -> bytes:
         sheet.append(
             [
                 _local(e.at, zone),
-                e.user_name or plain(lang, "audit.operator"),
+                e.user_name
+                or plain(lang, "audit.operator" if e.user_id is None else "audit.user_unnamed"),
                 plain(lang, f"audit.{e.action}"),
                 e.subject or "",
                 ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items())),
@@ -173,12 +193,15 @@ def template_xlsx(lang: str) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.append([plain(lang, f"import.col_{c}") for c in TEMPLATE_COLUMNS])
-    for row in (
+    for example in (
         plain(lang, "import.example_1").split("|"),
         plain(lang, "import.example_2").split("|"),
     ):
-        sheet.append(row)
+        sheet.append(example)
     for n, width in enumerate((60, 26, 26, 16, 14, 14)):
         sheet.column_dimensions[chr(ord("A") + n)].width = width
         sheet.cell(row=1, column=n + 1).font = Font(bold=True)
+    phone = TEMPLATE_COLUMNS.index("phone") + 1
+    for row in range(2, TEMPLATE_TEXT_ROWS + 2):  # text, not a number: 0912… keeps its 0
+        sheet.cell(row=row, column=phone).number_format = "@"
     return _bytes(book)

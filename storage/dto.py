@@ -34,6 +34,7 @@ class UnitDTO:
     name: str
     path: str
     meeting_day: int | None = None  # the regular cell meeting, day of the month
+    closed: bool = False  # dissolved or merged into another unit: history only
 
     @property
     def parent_path(self) -> str:

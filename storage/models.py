@@ -41,13 +41,21 @@ class Unit(Base):
 
     __tablename__ = "units"
     __table_args__ = (
-        UniqueConstraint("parent_id", "name", name="uq_units_parent_name"),
+        # Names are unique among a parent's open units; a closed unit keeps its name.
+        Index(
+            "uq_units_parent_name",
+            "parent_id",
+            "name",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         Index(
             "uq_units_root_name",
             "name",
             unique=True,
-            sqlite_where=text("parent_id IS NULL"),
-            postgresql_where=text("parent_id IS NULL"),
+            sqlite_where=text("parent_id IS NULL AND closed_at IS NULL"),
+            postgresql_where=text("parent_id IS NULL AND closed_at IS NULL"),
         ),
         # Subtree queries are `path LIKE '/1/5/%'`: a prefix scan on both backends.
         Index("ix_units_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
@@ -61,6 +69,24 @@ class Unit(Base):
     # The cell's regular meeting (sinh hoạt chi bộ định kỳ): day of the month, or none.
     meeting_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Closed (dissolved, or merged into another unit): kept for history, shown nowhere.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+
+
+class MemberTransfer(Base):
+    """A member moved from one cell to another (chuyển sinh hoạt), or recorded as having left;
+    the history of where a member was counted."""
+
+    __tablename__ = "member_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(16))  # transfer, merge, import, left
 
 
 class User(Base):
@@ -142,6 +168,9 @@ class Member(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Since when the member is counted in this cell (joining, or the last transfer): reports
+    # of the cell count their progress reports from then on.
+    unit_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RoleGrant(Base):
@@ -371,7 +400,7 @@ class Broadcast(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    unit_ids: Mapped[list[int]] = mapped_column(JSON)  # the subtrees; [] = the whole tree
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)  # the subtrees' top units, never []
     audience: Mapped[str] = mapped_column(String(16))  # everyone, secretaries, heads, ...
     text: Mapped[str] = mapped_column(Text)
     attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo or document

@@ -20,11 +20,9 @@ async def on_button(ctx: Ctx) -> None:
     parts = (ctx.incoming.callback or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     role = ROLES.get(parts[3]) if len(parts) > 3 else None
-    try:
-        unit_id = int(parts[2])
-        extra = int(parts[4]) if len(parts) > 4 else 0
-    except (IndexError, ValueError):
-        unit_id, extra = -1, 0
+    found = views.number(parts[2]) if len(parts) > 2 else None
+    unit_id = -1 if found is None else found
+    extra = (views.number(parts[4]) or 0) if len(parts) > 4 else 0
     if unit_id < 0 or (action != "u" and role is None) or action not in _ACTIONS:
         ctx.say("button.expired")
         return

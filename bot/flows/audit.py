@@ -26,7 +26,7 @@ async def _page(ctx: Ctx, before: int | None, edit: bool = True) -> None:
         ctx.t(
             "audit.line",
             at=views.when(ctx, e.at),
-            who=e.user_name or ctx.t("audit.operator"),
+            who=_who(ctx, e.user_id, e.user_name),
             action=ctx.t(f"audit.{e.action}"),
             subject=e.subject or "",
         )
@@ -37,6 +37,13 @@ async def _page(ctx: Ctx, before: int | None, edit: bool = True) -> None:
         buttons.insert(0, ctx.choice("audit.older", f"au:p:{entries[-1].id}"))
     text = ctx.t("audit.title") + "\n\n" + "\n".join(lines)
     ctx.reply(Screen(text, rows(*buttons, width=2), edit=edit))
+
+
+def _who(ctx: Ctx, user_id: int | None, name: str) -> str:
+    """The author: the command line, or a person (named, else by their number)."""
+    if user_id is None:
+        return ctx.t("audit.operator")
+    return name or ctx.t("audit.user_number", id=user_id)
 
 
 async def on_button(ctx: Ctx) -> None:

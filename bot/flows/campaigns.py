@@ -81,7 +81,7 @@ async def _unit(ctx: Ctx, unit_id: int, _extra: str) -> None:
 
 async def _new(ctx: Ctx, unit_id: int, extra: str) -> None:
     unit = await visible(ctx.session, ctx.actor, unit_id)
-    if not ctx.actor.is_admin_of(unit) or not extra.isdigit():
+    if not ctx.actor.is_admin_of(unit) or views.number(extra) is None:
         raise DomainError("error.not_allowed")
     await ctx.set_state(THEME, {"unit": unit.id, "year": int(extra)})
     ctx.say("campaign.ask_theme", year=int(extra))

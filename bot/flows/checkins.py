@@ -41,7 +41,7 @@ async def on_button(ctx: Ctx) -> None:
 
 
 async def _begin(ctx: Ctx, arg: str, correcting: int | None = None) -> None:
-    item_id = int(arg) if arg.isdigit() else 0
+    item_id = views.number(arg) or 0
     commitment, item = await commitments.owned_item(ctx.session, ctx.actor, item_id)
     if commitment.approved_version == 0:
         raise DomainError("checkin.not_approved")
@@ -59,7 +59,7 @@ def _percent_screen(ctx: Ctx, item: ItemDTO) -> Screen:
 
 
 async def _percent_button(ctx: Ctx, arg: str) -> None:
-    if ctx.state != PERCENT or not arg.isdigit():
+    if ctx.state != PERCENT or views.number(arg) is None:
         ctx.say("button.expired")
         return
     await _to_status(ctx, svc.parse_progress(arg))
@@ -177,7 +177,7 @@ async def _tell_blocked(ctx: Ctx, item: ItemDTO, note: str | None) -> None:
 
 
 async def _fix(ctx: Ctx, arg: str) -> None:
-    checkin_id = int(arg) if arg.isdigit() else 0
+    checkin_id = views.number(arg) or 0
     found = await svc.correctable(ctx.session, ctx.actor, checkin_id, ctx.now)
     await _begin(ctx, str(found.item_id), correcting=found.id)
 

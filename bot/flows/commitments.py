@@ -187,7 +187,8 @@ async def _ask_month(ctx: Ctx, item_id: int, _arg: str) -> None:
 
 
 async def _set_month(ctx: Ctx, item_id: int, arg: str) -> None:
-    month = int(arg) if arg.isdigit() else -1
+    month = views.number(arg)
+    month = -1 if month is None else month
     if not 0 <= month <= 12:
         ctx.say("button.expired")
         return
@@ -258,7 +259,8 @@ async def _delete(ctx: Ctx, item_id: int, _arg: str) -> None:
 async def _pledge_page(ctx: Ctx, commitment_id: int, arg: str) -> None:
     await svc.sheet(ctx.session, ctx.actor, commitment_id)
     data = manifestations()
-    page = int(arg) if arg.isdigit() and int(arg) < len(data.groups) else 0
+    page = views.number(arg) or 0
+    page = page if page < len(data.groups) else 0
     title, items = data.groups[page]
     start = 9 * page
     body = "\n".join(f"{start + n}. {text}" for n, text in enumerate(items, 1))
@@ -282,6 +284,8 @@ async def _pledge(ctx: Ctx, commitment_id: int, _arg: str) -> None:
 
 async def _ask_submit(ctx: Ctx, commitment_id: int, _arg: str) -> None:
     sheet = await svc.sheet(ctx.session, ctx.actor, commitment_id)
+    svc.next_state(sheet.commitment.state, svc.SUBMIT, sheet.commitment.approved_version > 0)
+    svc.check_complete(sheet.commitment, sheet.items)
     buttons = rows(
         ctx.choice("submit.yes", f"c:subok:{commitment_id}"),
         ctx.choice("submit.no", f"c:sh:{commitment_id}"),
@@ -293,10 +297,15 @@ async def _ask_submit(ctx: Ctx, commitment_id: int, _arg: str) -> None:
 async def _submit(ctx: Ctx, commitment_id: int, _arg: str) -> None:
     sheet = await svc.submit(ctx.session, ctx.actor, commitment_id, ctx.now)
     c = sheet.commitment
-    ctx.reply(Screen(ctx.t("submit.done", version=c.version), edit=True))
+    leaders = await svc.reviewers(ctx.session, sheet)
+    key = "submit.done"
+    if not leaders:
+        key = "submit.done_nobody"
+    elif await svc.decided_above(ctx.session, sheet):
+        key = "submit.done_models" if c.collective else "submit.done_above"
+    ctx.reply(Screen(ctx.t(key, version=c.version), edit=True))
     await show(ctx, sheet)
     body = "\n".join(_item_line(ctx, n, i) for n, i in enumerate(sheet.lines, 1))
-    leaders = await svc.reviewers(ctx.session, sheet)
     await ctx.notify(
         leaders,
         "notice.submitted_models" if c.collective else "notice.submitted",

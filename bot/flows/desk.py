@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from bot import views
 from bot.context import Ctx
+from bot.flows.approvals import decision_buttons
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import checkins, desk, meetings, reports
@@ -21,7 +22,7 @@ from domain.digest import average_progress, behind
 from jobs.channel import Attachment
 from jobs.compose import digest_buttons
 from jobs.report_text import digest_text
-from storage.dto import ItemDTO, Progress, UnitDTO
+from storage.dto import ItemDTO, Progress, State, UnitDTO
 from storage.repos.digest import MemberFacts
 
 PERCENTS = (0, 25, 50, 75, 100)
@@ -140,6 +141,8 @@ async def _card(ctx: Ctx, arg: str) -> None:
         parts.append("\n\n".join(_item_block(ctx, n, i) for n, i in enumerate(sheet.lines, 1)))
         parts.append(_recent(ctx, found))
     buttons = [ctx.choice("desk.nudge_one", f"dg:n:{member.id}")]
+    if sheet is not None and sheet.commitment.state is State.SUBMITTED:
+        buttons += decision_buttons(ctx, sheet.commitment.id, sheet.commitment.version)
     if sheet is not None and sheet.commitment.approved_version > 0:
         buttons.append(ctx.choice("desk.proxy", f"dg:k:{member.id}"))
     buttons.append(ctx.choice("desk.back", f"dg:m:{member.unit_id}:0"))
@@ -296,7 +299,7 @@ def _int(arg: str) -> int:
 def _ints(arg: str, count: int) -> list[int]:
     """Integer fields of a callback; forged or cut data gives ids that match nothing."""
     parts = arg.split(":")
-    values = [int(p) if p.isdigit() else 0 for p in parts[:count]]
+    values = [views.number(p) or 0 for p in parts[:count]]
     return values + [0] * (count - len(values))
 
 

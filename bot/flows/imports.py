@@ -25,6 +25,7 @@ from jobs.channel import Attachment
 FILE, READY = "imp/file", "imp/ready"
 CHAT_MAX_ROWS = 20_000  # bigger files: `neuguong import members`
 SHOWN_ERRORS = 15
+SHOWN_UNITS = 20
 
 
 async def on_start(ctx: Ctx) -> None:
@@ -54,11 +55,22 @@ async def on_file(ctx: Ctx) -> None:
 
 
 def _report(ctx: Ctx, found: ImportCheck) -> None:
-    from jobs.admin_files import errors_xlsx
+    from jobs.admin_files import plan_xlsx
 
     parts = [ctx.t("imp.checked", total=found.total, good=found.good, bad=len(found.errors))]
     if found.units:
-        parts.append(ctx.t("imp.new_units", n=len(found.units)))
+        paths = [f"• {u.path}" for u in found.units[:SHOWN_UNITS]]
+        more = len(found.units) - SHOWN_UNITS
+        tail = [ctx.t("imp.more_units", n=more)] if more > 0 else []
+        parts.append("\n".join([ctx.t("imp.new_units", n=len(found.units)), *paths, *tail]))
+    if found.moves:
+        lines = [
+            ctx.t("imp.move_line", name=m.full_name, source=m.source, target=found.paths[m.cell])
+            for m in found.moves[:SHOWN_UNITS]
+        ]
+        more = len(found.moves) - SHOWN_UNITS
+        tail = [ctx.t("imp.more_moves", n=more)] if more > 0 else []
+        parts.append("\n".join([ctx.t("imp.moves", n=len(found.moves)), *lines, *tail]))
     if found.errors:
         lines = [
             ctx.t("imp.error_line", line=e.line, reason=ctx.t(e.key, **e.params))
@@ -73,10 +85,11 @@ def _report(ctx: Ctx, found: ImportCheck) -> None:
         buttons.append(ctx.choice(key, "imp:ok", n=found.good))
     buttons.append(ctx.choice("imp.drop", "imp:x"))
     ctx.reply(Screen("\n\n".join(parts), rows(*buttons)))
-    if len(found.errors) > SHOWN_ERRORS:
-        data = errors_xlsx(ctx.lang, found.errors)
-        caption = ctx.t("imp.errors_file", n=len(found.errors))
-        ctx.reply(Screen(caption, attachment=Attachment("document", "loi-nhap.xlsx", data)))
+    long = max(len(found.units), len(found.moves)) > SHOWN_UNITS
+    if len(found.errors) > SHOWN_ERRORS or long:
+        data = plan_xlsx(ctx.lang, found)
+        caption = ctx.t("imp.plan_file", n=len(found.errors))
+        ctx.reply(Screen(caption, attachment=Attachment("document", "kiem-tra-nhap.xlsx", data)))
 
 
 def _table(data: dict[str, object]) -> Table | None:
@@ -103,6 +116,7 @@ async def _confirm(ctx: Ctx) -> None:
         unchanged=done.unchanged,
         units=done.units_created,
         skipped=len(found.errors),
+        moved=done.moved,
     )
     ctx.reply(Screen(text, edit=True))
     if done.links:

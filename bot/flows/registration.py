@@ -32,9 +32,9 @@ async def begin(ctx: Ctx, token: str) -> None:
         return
     unit = await invite_unit(ctx.session, invite)
     try:
-        check_can_register(ctx.actor, invite)
-    except DomainError:
-        ctx.reply(views.home(ctx, "register.already_member"))
+        await check_can_register(ctx.session, ctx.actor, invite, unit)
+    except DomainError as error:
+        ctx.reply(views.home(ctx, error.key, **error.params))
         return
     data: dict[str, object] = {"invite": invite.id, "role": invite.role.value}
     try:
@@ -94,7 +94,11 @@ async def _after_position(ctx: Ctx, data: dict[str, object]) -> None:
 
 
 async def on_head_text(ctx: Ctx) -> None:
-    """Text where a button was expected: ask again with the buttons."""
+    """«Có» or «Không» typed instead of pressed is an answer; anything else asks again."""
+    answer = validation.yes_no(ctx.incoming.text or "")
+    if answer is not None:
+        await _to_confirm(ctx, ctx.data | {"is_head": answer})
+        return
     ctx.say("reg.use_buttons")
     ctx.reply(_head_screen(ctx))
 

@@ -21,6 +21,7 @@ from bot.flows import (
     reminders,
     start,
     stats,
+    tree,
     units,
 )
 from bot.router import Router
@@ -48,6 +49,7 @@ def build_router() -> Router:
         audit,
         honours,
         linking,
+        tree,
     )
     for flow in flows:
         flow.register(router)

@@ -74,10 +74,12 @@ async def on_unknown(ctx: Ctx) -> None:
     incoming = ctx.incoming
     if incoming.command is not None:
         ctx.say("unknown.command")
+    elif ctx.state and ctx.state.startswith("reg/"):
+        if incoming.content is not None:  # a sticker or a voice message mid-registration
+            ctx.say("unknown.content")
+        await registration.resume(ctx)
     elif incoming.content is not None:
         ctx.say("unknown.content")
-    elif ctx.state and ctx.state.startswith("reg/"):
-        await registration.resume(ctx)
     elif incoming.pending_choices:  # a network without buttons: the choices are shown again
         ctx.say("numbered.no_match")
         ctx.outcome.repeat_choices = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import views
 from bot.context import Ctx
+from bot.flows.tree import member_card
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import validation
@@ -59,6 +60,10 @@ def _actions(ctx: Ctx, unit: UnitDTO) -> list[Choice]:
         found.append(ctx.choice("unit.add", f"u:add:{unit.id}"))
     if actor.is_admin_of(unit):
         found.append(ctx.choice("unit.rename", f"u:ren:{unit.id}"))
+        if unit.parent_id is not None:
+            found.append(ctx.choice("tree.move", f"t:mv:{unit.id}"))
+        found.append(ctx.choice("tree.merge", f"t:mg:{unit.id}"))
+        found.append(ctx.choice("tree.close", f"t:cl:{unit.id}"))
     if unit.kind.is_cell:
         found.append(ctx.choice("unit.members", f"u:m:{unit.id}:0"))
     if may_invite(actor, unit, Role.MEMBER):
@@ -190,16 +195,7 @@ async def _members(ctx: Ctx, data: str) -> None:
     text = ctx.t("unit.members_title", unit=unit.name, total=total) + "\n\n" + body
     nav = views.pager(ctx, f"u:m:{unit.id}", page, total)
     back = (ctx.choice("nav.back", f"u:o:{unit.id}:0"),)
-    toggles = rows(
-        *(
-            ctx.choice(
-                "unit.unexempt" if m.exempt else "unit.exempt",
-                f"u:ex:{m.id}:{page}",
-                name=m.full_name,
-            )
-            for m in found
-        )
-    )
+    toggles = rows(*(Choice(f"👤 {m.full_name}", f"t:mb:{m.id}") for m in found), width=2)
     ctx.reply(Screen(text, toggles + ((nav,) if nav else ()) + (back,), edit=True))
 
 
@@ -212,7 +208,7 @@ async def _exempt(ctx: Ctx, data: str) -> None:
     member = await member_of(ctx.session, ids[0])
     updated = await set_exempt(ctx.session, ctx.actor, member.id, not member.exempt, ctx.now)
     ctx.say("unit.exempt_on" if updated.exempt else "unit.exempt_off", name=updated.full_name)
-    await _members(ctx, f"m:{updated.unit_id}:{ids[1]}")
+    await member_card(ctx, updated.id, ids[1])
 
 
 _ACTIONS = {

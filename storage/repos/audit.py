@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, User
+from storage.models import AuditEntry, Member, User
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,28 @@ async def add(
 
 
 async def latest(
-    session: AsyncSession, paths: Sequence[str] | None, limit: int, before_id: int | None = None
+    session: AsyncSession,
+    paths: Sequence[str] | None,
+    limit: int,
+    before_id: int | None = None,
+    author: int | None = None,
 ) -> list[AuditDTO]:
-    """Newest first; `paths` limits to entries in those subtrees (None: everything)."""
+    """Newest first; `paths` limits to entries in those subtrees (None: everything), plus the
+    entries `author` made (one's own actions are always one's to read). Each entry names its
+    author as the people around them know them: their name as a member, else the name their
+    chat account shows."""
+    name = func.coalesce(Member.full_name, User.display_name)
     query = (
-        select(AuditEntry, User.display_name)
+        select(AuditEntry, name)
         .outerjoin(User, User.id == AuditEntry.user_id)
+        .outerjoin(Member, and_(Member.user_id == AuditEntry.user_id, Member.status == "active"))
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     )
     if paths is not None:
+        mine = [AuditEntry.user_id == author] if author is not None else []
         query = query.where(
-            or_(*(AuditEntry.unit_path.startswith(p, autoescape=True) for p in paths))
+            or_(*(AuditEntry.unit_path.startswith(p, autoescape=True) for p in paths), *mine)
         )
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import (
@@ -17,7 +18,7 @@ from storage.dto import (
     State,
     VersionDTO,
 )
-from storage.models import Commitment, CommitmentItem, CommitmentVersion
+from storage.models import Commitment, CommitmentItem, CommitmentVersion, Member, Unit
 from storage.sql import among
 
 
@@ -240,3 +241,51 @@ async def with_items(
         .order_by(Commitment.id, item.position)
     )
     return rows.all()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A submitted registration (or a cell's models) waiting for a decision."""
+
+    commitment_id: int
+    version: int
+    submitted_at: datetime | None
+    member_id: int | None
+    user_id: int | None  # the member's, to leave out one's own
+    name: str  # the member's, or the cell's for models
+    unit_id: int
+    unit_name: str
+    unit_path: str
+
+
+async def submitted_under(
+    session: AsyncSession, paths: Sequence[str] | None, campaign_ids: Sequence[int], limit: int
+) -> list[Waiting]:
+    """Submitted commitments of these campaigns in these subtrees (None: everywhere), oldest
+    first: members' by their cell, models by the cell they belong to."""
+    owner_unit = func.coalesce(Member.unit_id, Commitment.unit_id)
+    query = (
+        select(
+            Commitment.id,
+            Commitment.version,
+            Commitment.submitted_at,
+            Commitment.member_id,
+            Member.user_id,
+            func.coalesce(Member.full_name, Unit.name),
+            Unit.id,
+            Unit.name,
+            Unit.path,
+        )
+        .outerjoin(Member, Member.id == Commitment.member_id)
+        .join(Unit, Unit.id == owner_unit)
+        .where(
+            Commitment.state == State.SUBMITTED,
+            Commitment.campaign_id.in_(list(campaign_ids)),
+            or_(Member.id.is_(None), Member.status == "active"),
+        )
+        .order_by(Commitment.submitted_at, Commitment.id)
+        .limit(limit)
+    )
+    if paths is not None:
+        query = query.where(or_(*(Unit.path.startswith(p, autoescape=True) for p in paths)))
+    return [Waiting(*row) for row in await session.execute(query)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Invite, Member
+from storage.models import Invite, Member, Unit
 from storage.sql import among
 
 CHUNK = 5_000  # ids per lookup
@@ -46,6 +46,25 @@ async def active_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[Know
         )
         found.extend(KnownMember(*row) for row in rows)
     return found
+
+
+async def active_under(session: AsyncSession, paths: Sequence[str] | None) -> list[KnownMember]:
+    """The active members in these subtrees (None: everywhere)."""
+    query = select(
+        Member.id,
+        Member.unit_id,
+        Member.user_id,
+        Member.full_name,
+        Member.position,
+        Member.is_head,
+        Member.phone,
+    ).where(Member.status == "active")
+    if paths is not None:
+        if not paths:
+            return []
+        under = or_(*(Unit.path.startswith(p, autoescape=True) for p in paths))
+        query = query.join(Unit, Unit.id == Member.unit_id).where(under)
+    return [KnownMember(*row) for row in await session.execute(query)]
 
 
 async def add_members(session: AsyncSession, rows: Sequence[dict[str, object]]) -> list[int]:

@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import UnitDTO, UnitKind, UnitSummary
 from storage.models import Member, Unit
 
+OPEN = Unit.closed_at.is_(None)
+
 
 def to_dto(row: Unit) -> UnitDTO:
-    return UnitDTO(row.id, row.parent_id, UnitKind(row.kind), row.name, row.path, row.meeting_day)
+    return UnitDTO(
+        row.id,
+        row.parent_id,
+        UnitKind(row.kind),
+        row.name,
+        row.path,
+        row.meeting_day,
+        row.closed_at is not None,
+    )
 
 
 async def get(session: AsyncSession, unit_id: int) -> UnitDTO | None:
@@ -33,7 +43,7 @@ async def child_by_name(session: AsyncSession, parent_id: int | None, name: str)
     only ASCII, so 'Đảng bộ' and 'đảng bộ' would differ there."""
     parent = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
     wanted = name.casefold()
-    for row in await session.scalars(select(Unit).where(parent)):
+    for row in await session.scalars(select(Unit).where(parent, OPEN)):
         if row.name.casefold() == wanted:
             return to_dto(row)
     return None
@@ -57,7 +67,9 @@ async def rename(session: AsyncSession, unit_id: int, name: str) -> None:
 
 
 async def roots(session: AsyncSession) -> list[UnitDTO]:
-    rows = await session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name))
+    rows = await session.scalars(
+        select(Unit).where(Unit.parent_id.is_(None), OPEN).order_by(Unit.name)
+    )
     return [to_dto(r) for r in rows]
 
 
@@ -65,7 +77,12 @@ async def children(
     session: AsyncSession, parent_id: int, offset: int = 0, limit: int | None = None
 ) -> list[UnitSummary]:
     """Direct children with their own child and member counts, by name."""
-    sub = select(Unit.parent_id, func.count().label("n")).group_by(Unit.parent_id).subquery()
+    sub = (
+        select(Unit.parent_id, func.count().label("n"))
+        .where(OPEN)
+        .group_by(Unit.parent_id)
+        .subquery()
+    )
     members = (
         select(Member.unit_id, func.count().label("n"))
         .where(Member.status == "active")
@@ -76,7 +93,7 @@ async def children(
         select(Unit, func.coalesce(sub.c.n, 0), func.coalesce(members.c.n, 0))
         .outerjoin(sub, sub.c.parent_id == Unit.id)
         .outerjoin(members, members.c.unit_id == Unit.id)
-        .where(Unit.parent_id == parent_id)
+        .where(Unit.parent_id == parent_id, OPEN)
         .order_by(Unit.name, Unit.id)
         .offset(offset)
         .limit(limit)
@@ -86,12 +103,14 @@ async def children(
 
 
 async def count_children(session: AsyncSession, parent_id: int) -> int:
-    return int(await session.scalar(select(func.count()).where(Unit.parent_id == parent_id)) or 0)
+    found = await session.scalar(select(func.count()).where(Unit.parent_id == parent_id, OPEN))
+    return int(found or 0)
 
 
 async def subtree(session: AsyncSession, root: UnitDTO | None) -> list[UnitDTO]:
-    """Every unit under root (itself included), ordered by path; the whole forest for None."""
-    query = select(Unit).order_by(Unit.path)
+    """Every open unit under root (itself included), ordered by path; the whole forest for
+    None."""
+    query = select(Unit).where(OPEN).order_by(Unit.path)
     if root is not None:
         query = query.where(Unit.path.startswith(root.path, autoescape=True))
     return [to_dto(r) for r in await session.scalars(query)]
@@ -122,7 +141,8 @@ async def subtrees(session: AsyncSession, roots: Sequence[UnitDTO]) -> list[Unit
     for root in sorted(roots, key=lambda r: r.path):  # a root under a kept one adds nothing
         if not tops or not root.path.startswith(tops[-1].path):
             tops.append(root)
-    query = select(Unit).where(or_(*(Unit.path.startswith(r.path, autoescape=True) for r in tops)))
+    under = or_(*(Unit.path.startswith(r.path, autoescape=True) for r in tops))
+    query = select(Unit).where(under, OPEN)
     return [to_dto(r) for r in await session.scalars(query.order_by(Unit.path))]
 
 
@@ -132,7 +152,7 @@ async def set_meeting_day(session: AsyncSession, unit_id: int, day: int | None) 
 
 async def with_meetings(session: AsyncSession) -> list[UnitDTO]:
     """Units that hold a regular monthly meeting."""
-    rows = await session.scalars(select(Unit).where(Unit.meeting_day.is_not(None)))
+    rows = await session.scalars(select(Unit).where(Unit.meeting_day.is_not(None), OPEN))
     return [to_dto(r) for r in rows]
 
 
@@ -145,3 +165,40 @@ async def count_members(session: AsyncSession, root: UnitDTO) -> int:
         .where(Unit.path.startswith(root.path, autoescape=True), Member.status == "active")
     )
     return int(found or 0)
+
+
+async def move(session: AsyncSession, unit: UnitDTO, parent: UnitDTO) -> None:
+    """Put a unit (and its whole subtree) under another parent: every path below it changes
+    prefix, in one statement."""
+    new_path = f"{parent.path}{unit.id}/"
+    await session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=parent.id))
+    await session.execute(
+        update(Unit)
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .values(path=literal(new_path, String) + func.substr(Unit.path, len(unit.path) + 1))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reparent_children(session: AsyncSession, unit: UnitDTO, into: UnitDTO) -> None:
+    """The open children of `unit` move under `into` (a merge)."""
+    kids = await session.scalars(select(Unit).where(Unit.parent_id == unit.id, OPEN))
+    for kid in list(kids):
+        await move(session, to_dto(kid), into)
+
+
+async def close(
+    session: AsyncSession, unit: UnitDTO, now: datetime, merged_into: int | None = None
+) -> int:
+    """Close a unit and every open unit below it; returns how many."""
+    done = await session.execute(
+        update(Unit)
+        .where(Unit.path.startswith(unit.path, autoescape=True), OPEN)
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if merged_into is not None:
+        await session.execute(
+            update(Unit).where(Unit.id == unit.id).values(merged_into=merged_into)
+        )
+    return int(getattr(done, "rowcount", 0) or 0)

@@ -133,16 +133,26 @@ async def leaders_of(session: AsyncSession, unit_ids: Sequence[int]) -> list[int
 
 
 async def reach(session: AsyncSession, user_ids: Sequence[int]) -> list[AccountDTO]:
-    """The chat accounts of these users, to send them a notice."""
+    """One chat account per user to send them a notice: one that can still be reached, on
+    the network they chose when they have one there, else their first; people no account of
+    whom can be reached are left out."""
     if not user_ids:
         return []
     rows = await session.execute(
-        select(Account, User.language)
+        select(Account, User.language, User.reminder_channel)
         .join(User, User.id == Account.user_id)
-        .where(Account.user_id.in_(set(user_ids)), Account.chat_id.is_not(None))
+        .where(
+            Account.user_id.in_(set(user_ids)),
+            Account.chat_id.is_not(None),
+            Account.unreachable_at.is_(None),
+        )
         .order_by(Account.user_id, Account.id)
     )
-    return [_account(a, lang) for a, lang in rows]
+    chosen: dict[int, AccountDTO] = {}
+    for account, language, preferred in rows:
+        if account.user_id not in chosen or account.channel == preferred:
+            chosen[account.user_id] = _account(account, language)
+    return list(chosen.values())
 
 
 async def languages(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
@@ -200,3 +210,21 @@ async def held(session: AsyncSession, user_ids: Sequence[int]) -> set[tuple[int,
         )
     )
     return {(user, Role(role), unit) for user, role, unit in rows}
+
+
+async def drop_leader_grants_outside(session: AsyncSession, user_id: int, cell_path: str) -> int:
+    """A member who moved keeps secretary or deputy rights only where their new cell lies."""
+    rows = await session.execute(
+        select(RoleGrant.id, Unit.path)
+        .join(Unit, Unit.id == RoleGrant.unit_id)
+        .where(RoleGrant.user_id == user_id, RoleGrant.role.in_([Role.SECRETARY, Role.DEPUTY]))
+    )
+    gone = [grant for grant, path in rows if not cell_path.startswith(path)]
+    if gone:
+        await session.execute(delete(RoleGrant).where(RoleGrant.id.in_(gone)))
+    return len(gone)
+
+
+async def drop_unit_grants(session: AsyncSession, unit_id: int) -> None:
+    """A closed unit's secretaries, deputies and admins lose their rights on it."""
+    await session.execute(delete(RoleGrant).where(RoleGrant.unit_id == unit_id))

@@ -142,7 +142,8 @@ async def test_reminders_follow_the_members_settings(
     await secretary.reply()
     await secretary.press("👥 Đảng viên")
     members = await secretary.reply()
-    await secretary.press("🔕 Miễn sinh hoạt: Nguyễn Văn An", event=members)
+    await secretary.press("👤 Nguyễn Văn An", event=members)
+    await secretary.press("🔕 Miễn sinh hoạt: Nguyễn Văn An", event=await secretary.reply())
     assert "được miễn sinh hoạt" in (await secretary.expect(2))[0].text
     assert await tick(sessions, clock, local(9, 8, 0, month=2), bot.api) == 0  # exempt
     await secretary.press("🔔 Bỏ miễn: Nguyễn Văn An")

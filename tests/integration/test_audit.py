@@ -42,9 +42,11 @@ async def test_entries_are_scoped_to_the_admins_subtree(sessions: Sessions) -> N
         seen_root = await audit.latest(s, root)
         with pytest.raises(NotAllowed):
             await audit.latest(s, secretary)
-    assert [e.action for e in seen_a] == ["meeting_day", "invite_create"]
+    # granting rights is audited too: A's own grant (by the command line) and the secretary
+    # taking up her link, both in A's subtree
+    assert [e.action for e in seen_a] == ["meeting_day", "invite_create", "admin_grant", "role_join"]
     assert [e.action for e in seen_root] == [
-        "unit_rename", "invite_create", "meeting_day", "invite_create",
+        "unit_rename", "invite_create", "meeting_day", "invite_create", "admin_grant", "role_join",
     ]  # fmt: skip
     assert seen_a[0].user_id == secretary.user_id
     assert seen_a[0].detail == {"day": 12}
