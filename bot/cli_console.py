@@ -117,8 +117,10 @@ def _print_plan(console: Console, lang: str, found: ImportCheck) -> None:
             units.add_row(unit.path, plain(lang, f"kind.{unit.kind.value}"))
         console.print(units)
     if found.moves:
+        from jobs.admin_files import MOVE_COLUMNS
+
         typer.echo(plain(lang, "imp.moves", n=len(found.moves)))
-        moves = RichTable(*(plain(lang, f"admin.col_{c}") for c in ("line", "name", "from", "to")))
+        moves = RichTable(*(plain(lang, f"admin.col_{c}") for c in MOVE_COLUMNS))
         for move in found.moves:
             moves.add_row(
                 str(move.line), move.full_name, move.source, found.paths.get(move.cell, "")

@@ -134,10 +134,11 @@ class Counts:
 
     @property
     def trend(self) -> list[int | None]:
-        """Share of approved members who reported, per week, oldest first."""
-        if not self.approved.count:
+        """Share of the members due to report (approved, with open items) who reported, per
+        week, oldest first: the same base as the week's headline rate, whose last point it is."""
+        if not self.expected:
             return [None] * TREND_WEEKS
-        return [round(100 * n / self.approved.count) for n in self.trend_reported]
+        return [round(100 * n / self.expected) for n in self.trend_reported]
 
     def merge(self, other: Counts) -> None:
         self.members += other.members
@@ -195,10 +196,10 @@ def _count_member(counts: Counts, member: MemberFacts, weeks: list[Week], today:
     _registration(counts, member, mention)
     if member.approved:
         hit = _weeks_reported(member, weeks)
-        for n in hit:
-            counts.trend_reported[n] += 1
         if any(i.progress < 100 for i in member.items):
             counts.expected += 1
+            for n in hit:
+                counts.trend_reported[n] += 1
             target = counts.reported if len(weeks) - 1 in hit else counts.silent
             target.add(mention)
         if member.missed > 0:

@@ -323,7 +323,7 @@ def _row(
 
 def _names(raw_path: str) -> list[str]:
     try:
-        return validation.split_path(raw_path.replace("»", "/").replace(">", "/"))
+        return validation.split_path(raw_path)
     except DomainError:
         raise DomainError("import.bad_path") from None
 
@@ -400,6 +400,7 @@ async def apply(
     result.units_created = len(plan.units)
     cells = {row.cell: real.get(row.cell, row.cell) for row in plan.rows}
     result.moved = await _transfer(session, actor, plan.moves, real, now)
+    moved = {move.line for move in plan.moves}
     known = {
         (m.unit_id, _key(m.full_name)): m
         for m in await repo.active_in(session, [c for c in cells.values() if c > 0])
@@ -421,8 +422,9 @@ async def apply(
             await user_repo.add_grant(session, user, row.role, member.unit_id, _by(actor), now)
             held.add(grant)
             change = change or {"role": row.role}
-        result.updated += bool(change)
-        result.unchanged += not change
+        if row.line not in moved:  # a transfer is counted as one, whatever else changed
+            result.updated += bool(change)
+            result.unchanged += not change
     await repo.update_members(session, changes)
     if progress is not None:
         progress(len(plan.rows) - len(new_rows))

@@ -24,6 +24,7 @@ HEADER = PatternFill("solid", fgColor="FFE8E8E8")
 GROUP = PatternFill("solid", fgColor="FFFFF4D6")
 LINK_COLUMNS = ("n", "name", "position", "role", "link")
 ERROR_COLUMNS = ("line", "reason")
+MOVE_COLUMNS = ("line", "name", "from", "to")
 TEMPLATE_TEXT_ROWS = 2000
 STATS_COLUMNS = (
     "unit", "members", "registered", "registered_pct", "approved", "approved_pct",
@@ -102,7 +103,7 @@ def plan_xlsx(lang: str, check: ImportCheck) -> bytes:
     for unit in check.units:
         units.append([unit.path, plain(lang, f"kind.{unit.kind.value}")])
     moves = book.create_sheet(plain(lang, "admin.sheet_moves")[:31])
-    moves.append([plain(lang, f"admin.col_{c}") for c in ("line", "name", "from", "to")])
+    moves.append([plain(lang, f"admin.col_{c}") for c in MOVE_COLUMNS])
     for move in check.moves:
         moves.append([move.line, move.full_name, move.source, check.paths.get(move.cell, "")])
     return _bytes(book)

@@ -85,14 +85,14 @@ def _participation(lang: str, counts: Counts) -> str:
 
 def _attention(lang: str, counts: Counts) -> str:
     lines = [t(lang, "digest.attention_title")]
-    for key, group, entry in (
-        ("digest.missed", counts.missed, _missed_entry),
-        ("digest.overdue", counts.overdue, _deadline_entry),
-        ("digest.blocked", counts.blocked, _item_entry),
-        ("digest.unreachable", counts.unreachable, None),
+    for key, group, entry, items in (
+        ("digest.missed", counts.missed, _missed_entry, False),
+        ("digest.overdue", counts.overdue, _deadline_entry, True),
+        ("digest.blocked", counts.blocked, _item_entry, True),
+        ("digest.unreachable", counts.unreachable, None, False),
     ):
         if group.count:
-            lines.append(t(lang, key, names=Raw(names(lang, group, entry))))
+            lines.append(t(lang, key, names=Raw(names(lang, group, entry, items))))
     if len(lines) == 1:
         lines.append(t(lang, "digest.attention_none"))
     return "\n".join(lines)
@@ -140,13 +140,19 @@ def rate(counts: Counts) -> int | None:
 Entry = Callable[[str, Mention], str]
 
 
-def names(lang: str, group: Group[Mention], entry: Entry | None = None) -> str:
-    """'An, Bình, Cúc, Dũng, Em và 3 đồng chí khác' (escaped HTML)."""
+def names(lang: str, group: Group[Mention], entry: Entry | None = None, items: bool = False) -> str:
+    """'An, Bình, Cúc, Dũng, Em và 3 đồng chí khác' (escaped HTML); a list of items (one
+    entry per item, a person may hold several) ends 'và 3 nội dung khác'."""
     shown = [entry(lang, m) if entry else html.escape(m.name) for m in group.sample[:NAMES]]
     text = ", ".join(shown)
     rest = group.count - len(shown)
     if rest > 0:
-        text += " " + tn(lang, "digest.more", "digest.more_plural", rest)
+        more = (
+            tn(lang, "digest.more_items", "digest.more_items_plural", rest)
+            if items
+            else tn(lang, "digest.more", "digest.more_plural", rest)
+        )
+        text += " " + more
     return text
 
 

@@ -55,7 +55,39 @@ async def _begin(ctx: Ctx, arg: str, correcting: int | None = None) -> None:
 def _percent_screen(ctx: Ctx, item: ItemDTO) -> Screen:
     buttons = [Choice(f"{n}%", f"k:p:{n}") for n in svc.STEPS]
     text = ctx.t("checkin.ask_percent", text=item.text, progress=item.progress)
-    return Screen(text, rows(*buttons, width=5))
+    return Screen(_stoppable(ctx, text), rows(*buttons, width=5) + _back(ctx, "pick"))
+
+
+def _stoppable(ctx: Ctx, text: str) -> str:
+    """A step of the dialogue says how to leave it."""
+    return text + "\n\n" + ctx.t("dialog.stop_hint")
+
+
+def _back(ctx: Ctx, to: str) -> tuple[tuple[Choice, ...], ...]:
+    return ((ctx.choice("nav.back", f"k:b:{to}"),),)
+
+
+async def _go_back(ctx: Ctx, to: str) -> None:
+    """↩️ Quay lại: the step before, with what was chosen there still to change."""
+    data = ctx.data
+    if not (ctx.state or "").startswith("chk/") and to != "pick":
+        ctx.say("button.expired")
+        return
+    if to == "pick":
+        await ctx.clear_state()
+        await on_start(ctx)
+        return
+    item_id = data.get("item")
+    if not isinstance(item_id, int):
+        raise DomainError("button.expired")
+    if to == "p":
+        _commitment, item = await commitments.owned_item(ctx.session, ctx.actor, item_id)
+        await ctx.set_state(PERCENT, {k: v for k, v in data.items() if k in ("item", "correcting")})
+        ctx.reply(_percent_screen(ctx, item))
+    elif to == "s":
+        await _to_status(ctx, int(str(data.get("progress", 0))))
+    else:
+        await _status(ctx, str(data.get("status", "")), again=True)
 
 
 async def _percent_button(ctx: Ctx, arg: str) -> None:
@@ -74,7 +106,8 @@ async def _to_status(ctx: Ctx, progress: int) -> None:
     await ctx.set_state(STATUS, ctx.data | {"progress": progress})
     order = sorted(STATUSES, key=lambda s: s is not _suggested(progress))
     buttons = [ctx.choice(f"status.{s.value}", f"k:s:{s.value}") for s in order]
-    ctx.reply(Screen(ctx.t("checkin.ask_status", progress=progress), rows(*buttons, width=2)))
+    text = _stoppable(ctx, ctx.t("checkin.ask_status", progress=progress))
+    ctx.reply(Screen(text, rows(*buttons, width=2) + _back(ctx, "p")))
 
 
 def _suggested(progress: int) -> Progress:
@@ -83,12 +116,13 @@ def _suggested(progress: int) -> Progress:
     return Progress.DONE if progress == 100 else Progress.IN_PROGRESS
 
 
-async def _status(ctx: Ctx, arg: str) -> None:
-    if ctx.state != STATUS or arg not in {s.value for s in STATUSES}:
+async def _status(ctx: Ctx, arg: str, again: bool = False) -> None:
+    if (ctx.state != STATUS and not again) or arg not in {s.value for s in STATUSES}:
         ctx.say("button.expired")
         return
     await ctx.set_state(NOTE, ctx.data | {"status": arg})
-    ctx.reply(Screen(ctx.t("checkin.ask_note"), rows(ctx.choice("checkin.no_note", "k:nn"))))
+    choices = rows(ctx.choice("checkin.no_note", "k:nn")) + _back(ctx, "s")
+    ctx.reply(Screen(_stoppable(ctx, ctx.t("checkin.ask_note")), choices))
 
 
 async def on_status_text(ctx: Ctx) -> None:
@@ -109,7 +143,8 @@ async def _no_note(ctx: Ctx, _arg: str) -> None:
 
 async def _to_photo(ctx: Ctx, note: str | None) -> None:
     await ctx.set_state(PHOTO, ctx.data | {"note": note})
-    ctx.reply(Screen(ctx.t("checkin.ask_photo"), rows(ctx.choice("checkin.save", "k:save"))))
+    choices = rows(ctx.choice("checkin.save", "k:save")) + _back(ctx, "n")
+    ctx.reply(Screen(_stoppable(ctx, ctx.t("checkin.ask_photo")), choices))
 
 
 async def on_photo(ctx: Ctx) -> None:
@@ -186,6 +221,13 @@ async def _item(ctx: Ctx, arg: str) -> None:
     await _begin(ctx, arg)
 
 
+async def _back_button(ctx: Ctx, arg: str) -> None:
+    if arg not in ("pick", "p", "s", "n"):
+        ctx.say("button.expired")
+        return
+    await _go_back(ctx, arg)
+
+
 _ACTIONS = {
     "i": _item,
     "p": _percent_button,
@@ -193,6 +235,7 @@ _ACTIONS = {
     "nn": _no_note,
     "save": _save_button,
     "fix": _fix,
+    "b": _back_button,
 }
 
 

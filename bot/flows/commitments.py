@@ -273,6 +273,7 @@ async def _pledge_page(ctx: Ctx, commitment_id: int, arg: str) -> None:
     choices: tuple[tuple[Choice, ...], ...] = (tuple(nav),)
     if page + 1 == len(data.groups):
         choices += ((ctx.choice("pledge.confirm", f"c:plok:{commitment_id}"),),)
+    choices += ((ctx.choice("nav.back", f"c:sh:{commitment_id}"),),)
     ctx.reply(Screen(text, choices, edit=page > 0 or ctx.incoming.callback is not None))
 
 

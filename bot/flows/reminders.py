@@ -10,7 +10,7 @@ from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import preferences as svc
-from domain.schedules import CADENCES
+from domain.schedules import CADENCES, Prefs
 
 TIMES = (6 * 60, 7 * 60, 8 * 60, 12 * 60, 17 * 60, 19 * 60, 20 * 60)
 QUIET = ((21 * 60, 7 * 60), (22 * 60, 6 * 60), (20 * 60, 8 * 60), (0, 0))
@@ -22,47 +22,109 @@ def _hm(minute: int) -> str:
 
 
 async def on_show(ctx: Ctx, edit: bool = False) -> None:
-    """⏰ Nhắc nhở: the member's reminder settings and buttons to change them."""
+    """⏰ Nhắc nhở: the member's reminder settings, one button per setting (each opens its
+    choices, the current one marked), so the screen fits a phone and a numbered list."""
     prefs = await svc.get(ctx.session, ctx.actor, ctx.config.zone.key, ctx.now)
+    values = _values(ctx, prefs)
+    text = ctx.t("remind.settings", **values)
+    buttons = rows(
+        ctx.choice("remind.set_cadence", "r:m:c", value=values["cadence"]),
+        ctx.choice("remind.set_day", "r:m:d", value=values["day"]),
+        ctx.choice("remind.set_time", "r:m:t", value=values["time"]),
+        ctx.choice("remind.set_quiet", "r:m:q", value=values["quiet"]),
+        ctx.choice("remind.set_pause", "r:m:p", value=values["paused"]),
+        width=1,
+    )
+    ctx.reply(Screen(text, buttons, edit=edit))
+
+
+def _values(ctx: Ctx, prefs: Prefs) -> dict[str, str]:
     quiet = (
         ctx.t("remind.quiet_off")
         if prefs.quiet_start == prefs.quiet_end
-        else (f"{_hm(prefs.quiet_start)}–{_hm(prefs.quiet_end)}")
+        else f"{_hm(prefs.quiet_start)}–{_hm(prefs.quiet_end)}"
     )
     paused = (
         ctx.t("remind.paused_until", day=prefs.paused_until.strftime("%d/%m/%Y"))
         if prefs.paused_until
         else ctx.t("remind.not_paused")
     )
-    text = ctx.t(
-        "remind.settings",
-        cadence=ctx.t(f"cadence.{prefs.cadence}"),
-        day=ctx.t(f"weekday.{prefs.weekday}"),
-        time=_hm(prefs.minute),
-        quiet=quiet,
-        paused=paused,
-    )
-    buttons = [ctx.choice(f"cadence.{c}", f"r:c:{c}") for c in CADENCES]
-    buttons += [Choice(ctx.t(f"weekday.{d}"), f"r:d:{d}") for d in range(7)]
-    buttons += [Choice(_hm(m), f"r:t:{m}") for m in TIMES]
-    choices = (
-        rows(*buttons[:3], width=3) + rows(*buttons[3:10], width=4) + rows(*buttons[10:], width=4)
-    )
-    quiet_buttons = [
-        Choice(ctx.t("remind.quiet_off") if s == e else f"🌙 {_hm(s)}–{_hm(e)}", f"r:q:{s}:{e}")
+    return {
+        "cadence": ctx.t(f"cadence.{prefs.cadence}"),
+        "day": ctx.t(f"weekday.{prefs.weekday}"),
+        "time": _hm(prefs.minute),
+        "quiet": quiet,
+        "paused": paused,
+    }
+
+
+def _marked(label: str, current: bool) -> str:
+    return f"✓ {label}" if current else label
+
+
+async def _menu(ctx: Ctx, which: str) -> None:
+    """One setting's choices, the current one marked ✓, and the way back."""
+    prefs = await svc.get(ctx.session, ctx.actor, ctx.config.zone.key, ctx.now)
+    found = _CHOICES.get(which)
+    if found is None:
+        ctx.say("button.expired")
+        return
+    key, choices, width = found(ctx, prefs)
+    back = (ctx.choice("nav.back", "r:m:home"),)
+    ctx.reply(Screen(ctx.t(key), rows(*choices, width=width) + (back,), edit=True))
+
+
+def _cadences(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    found = [
+        Choice(_marked(ctx.t(f"cadence.{c}"), c == prefs.cadence), f"r:c:{c}") for c in CADENCES
+    ]
+    return "remind.ask_cadence", found, 1
+
+
+def _days(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    found = [
+        Choice(_marked(ctx.t(f"weekday.{d}"), d == prefs.weekday), f"r:d:{d}") for d in range(7)
+    ]
+    return "remind.ask_day", found, 2
+
+
+def _times(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    found = [Choice(_marked(_hm(m), m == prefs.minute), f"r:t:{m}") for m in TIMES]
+    return "remind.ask_time", found, 2
+
+
+def _quiet(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    found = [
+        Choice(
+            _marked(
+                ctx.t("remind.quiet_off") if s == e else f"🌙 {_hm(s)}–{_hm(e)}",
+                (s, e) == (prefs.quiet_start, prefs.quiet_end),
+            ),
+            f"r:q:{s}:{e}",
+        )
         for s, e in QUIET
     ]
-    pause = [ctx.choice("remind.pause_days", f"r:p:{n}", n=n) for n in PAUSES]
-    pause.append(ctx.choice("remind.resume", "r:p:0"))
-    choices += rows(*quiet_buttons, width=2) + rows(*pause, width=2)
-    ctx.reply(Screen(text, choices, edit=edit))
+    return "remind.ask_quiet", found, 1
+
+
+def _pauses(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    found = [ctx.choice("remind.pause_days", f"r:p:{n}", n=n) for n in PAUSES]
+    found.append(Choice(_marked(ctx.t("remind.resume"), prefs.paused_until is None), "r:p:0"))
+    return "remind.ask_pause", found, 1
+
+
+_CHOICES = {"c": _cadences, "d": _days, "t": _times, "q": _quiet, "p": _pauses}
 
 
 async def on_button(ctx: Ctx) -> None:
-    """r:c:CADENCE, r:d:DAY, r:t:MINUTE, r:q:START:END, r:p:DAYS, r:sn:DAYS."""
+    """r:m:WHICH a setting's choices (r:m:home the settings), r:c:CADENCE, r:d:DAY,
+    r:t:MINUTE, r:q:START:END, r:p:DAYS, r:sn:DAYS."""
     fields = views.parts(ctx)
     action = fields[0] if fields else ""
     value = views.int_at(fields, 1)
+    if action == "m" and len(fields) > 1:
+        await (on_show(ctx, edit=True) if fields[1] == "home" else _menu(ctx, fields[1]))
+        return
     if action == "c" and len(fields) > 1:
         await svc.change(ctx.session, ctx.actor, ctx.now, cadence=fields[1])
     elif action == "d" and value is not None:

@@ -82,7 +82,8 @@ async def transfer(
     reason: str,
 ) -> None:
     """Move members to another cell (chuyển sinh hoạt) and keep where they came from; they
-    are counted in the new cell from `now`."""
+    are counted in the new cell from `now` — except in a merge, where the cells' histories
+    join and each member's earlier reports count in the merged cell too."""
     ids = list(member_ids)
     if not ids:
         return
@@ -101,7 +102,7 @@ async def transfer(
     await session.execute(
         update(Member)
         .where(Member.id.in_(ids))
-        .values(unit_id=to_unit, unit_since=now)
+        .values(unit_id=to_unit, **({} if reason == "merge" else {"unit_since": now}))
         .execution_options(synchronize_session=False)
     )
     await session.execute(insert(MemberTransfer), history)

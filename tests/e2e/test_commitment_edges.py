@@ -124,7 +124,7 @@ async def test_progress_input_and_evidence(
     before = await rows(sessions)
     for typed, says in (
         ("150", "Tiến độ phải từ 0 đến 100 phần trăm (đồng chí đã nhập 150)"),
-        ("-5", "Tiến độ phải từ 0 đến 100 phần trăm (đồng chí đã nhập -5)"),
+        ("-5", "Đồng chí vui lòng gõ một số từ 0 đến 100"),
         ("abc", "Đồng chí vui lòng gõ một số từ 0 đến 100"),
     ):
         await member.send(typed)

@@ -103,16 +103,24 @@ async def test_reminders_follow_the_members_settings(
     settings = await member.reply()
     assert "• Tần suất: Hằng tuần" in settings.text
     assert "• Giờ: 08:00" in settings.text
-    await member.press("⏸ Tạm dừng 7 ngày", event=settings)
+    assert len(settings.buttons) == 5  # one per setting: fits a phone's screen
+    await member.press("⏸ Tạm dừng: không", event=settings)
+    pauses = await member.reply()
+    assert "✓ ▶️ Nhắc lại như thường" in [label for label, _ in pauses.buttons]
+    await member.press("⏸ Tạm dừng 7 ngày", event=pauses)
     paused = await member.reply()
     assert "• Tạm dừng: đến hết ngày 18/01/2027" in paused.text
     assert await tick(sessions, clock, local(18, 8, 0), bot.api) == 0  # paused
     assert await tick(sessions, clock, local(25, 8, 0), bot.api) == 1
     await member.reply()
 
-    await member.press("20:00", event=paused)
-    await member.reply()
-    await member.press("🌙 20:00–08:00", event=paused)
+    await member.press("🕗 Giờ nhắc: 08:00", event=paused)
+    times = await member.reply()
+    assert "✓ 08:00" in [label for label, _ in times.buttons]
+    await member.press("20:00", event=times)
+    timed = await member.reply()
+    await member.press("🌙 Giờ yên tĩnh: 21:00–07:00", event=timed)
+    await member.press("🌙 20:00–08:00", event=await member.reply())
     quiet = await member.reply()
     assert "• Giờ: 20:00" in quiet.text
     assert "• Giờ yên tĩnh (không nhắn): 20:00–08:00" in quiet.text

@@ -12,6 +12,7 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.campaigns import followed
 from domain.invites import create_system_invite
 from domain.units import add_path
 from storage.dto import Role
@@ -322,7 +323,7 @@ async def test_a_member_links_zalo_to_their_telegram_membership(
         async with sessions() as s:
             member = await s.scalar(select(Member))
             assert member is not None
-            year = (await reminder_repo.load(s, [member.id]))[member.id]
+            year = (await reminder_repo.load(s, [member.id], followed))[member.id]
         assert (year.channel, year.chat_id) == ("zalo", "z-an-2")  # reminders go to Zalo now
     finally:
         await running.shutdown()

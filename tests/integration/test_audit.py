@@ -44,7 +44,12 @@ async def test_entries_are_scoped_to_the_admins_subtree(sessions: Sessions) -> N
             await audit.latest(s, secretary)
     # granting rights is audited too: A's own grant (by the command line) and the secretary
     # taking up her link, both in A's subtree
-    assert [e.action for e in seen_a] == ["meeting_day", "invite_create", "admin_grant", "role_join"]
+    assert [e.action for e in seen_a] == [
+        "meeting_day",
+        "invite_create",
+        "admin_grant",
+        "role_join",
+    ]
     assert [e.action for e in seen_root] == [
         "unit_rename", "invite_create", "meeting_day", "invite_create", "admin_grant", "role_join",
     ]  # fmt: skip

@@ -8,6 +8,7 @@ from the import registers the person into their record."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -245,3 +246,160 @@ async def test_a_personal_link_registers_the_person_into_their_record(sessions: 
         with pytest.raises(DomainError) as caught:
             await check_token(s, token, NOW)
         assert caught.value.key == "invite.used_up"
+
+
+CELL = f"{ROOT}/Đảng bộ Sở Y tế/Chi bộ Dược"
+
+
+def _names_in(found: imports.ImportCheck) -> list[str]:
+    return sorted(row.full_name for row in found.rows)
+
+
+async def test_files_as_offices_make_them_are_read(sessions: Sessions) -> None:
+    """Excel's Vietnamese CSV (Windows-1258, decomposed tone marks), "Unicode text" (UTF-16,
+    tabs), a list on the second sheet, a unit merged down over its members, roles as offices
+    write them, a zero-width space pasted into a name."""
+    rows = [
+        [CELL, "Nguyễn Thị Hoa", "", "", "Bí thư chi bộ", ""],
+        [CELL, "Lê Văn\u200b Tám", "", "", "Đảng viên dự bị", ""],
+        [CELL, "Trần Văn Chín", "", "", "Chi ủy viên", ""],
+        [CELL, "Phạm Thị Mười", "", "", "Phó Bí thư Chi bộ", ""],
+    ]
+    expected = ["Lê Văn Tám", "Nguyễn Thị Hoa", "Phạm Thị Mười", "Trần Văn Chín"]
+    csv_text = ";".join(HEADER) + "\n" + "\n".join(";".join(r) for r in rows) + "\n"
+    cp1258 = _windows_1258(csv_text.replace("\u200b", ""))  # not in that code page
+    utf16 = ("\t".join(HEADER) + "\n" + "\n".join("\t".join(r) for r in rows)).encode("utf-16")
+    for data, name in ((cp1258, "ds.csv"), (utf16, "ds.txt"), (_second_sheet(rows), "ds.xlsx"),
+                       (_merged(rows), "ds.xlsx")):  # fmt: skip
+        async with sessions() as s:
+            found = await imports.check(s, None, tables.read(data, name))
+        assert found.errors == [], (name, found.errors)
+        assert _names_in(found) == expected, name
+        roles = sorted(r.role.value for r in found.rows)
+        assert roles == ["deputy", "member", "member", "secretary"], name
+
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _windows_1258(text: str) -> bytes:
+    """How Excel writes Vietnamese to a CSV on Windows: letters precomposed as far as the code
+    page has them (ơ, ư, â, ê, ô, ă, đ), tone marks as separate combining characters."""
+    out = b""
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", ch)
+        tones = "".join(m for m in parts if m in TONES)
+        letter = unicodedata.normalize("NFC", "".join(m for m in parts if m not in TONES))
+        out += (letter + tones).encode("cp1258")
+    return out
+
+
+def _second_sheet(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Hướng dẫn"
+    cover.append(["Danh sách kèm theo Công văn số 12-CV/ĐU"])
+    sheet = book.create_sheet("Danh sách")
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _merged(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for n, row in enumerate(rows):
+        sheet.append([row[0] if n == 0 else None, *row[1:]])
+    sheet.merge_cells(start_row=2, start_column=1, end_row=1 + len(rows), end_column=1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_the_check_names_new_units_and_refuses_near_duplicates(sessions: Sessions) -> None:
+    async with sessions() as s:
+        await add_path(s, CELL, NOW)
+        await s.commit()
+    rows = [
+        [CELL, "Nguyễn Thị Hoa", "", "", "", ""],  # existing: fine
+        ["Đảng bộ Khối các cơ quan tinh/Đảng bộ Sở Y tế/Chi bộ Dược", "Lê Văn Tám", "", "", "", ""],
+        [f"{ROOT}/Đảng bộ Sở  y tế/Chi bộ Dược", "Trần Văn Chín", "", "", "", ""],
+        [f"{ROOT}/Đảng bộ Công ty Xây lắp/Cơ khí/Chi bộ Một", "Phạm Văn Một", "", "", "", ""],
+        [f"{ROOT} > Đảng bộ Công ty 3/2 > Chi bộ Hai", "Phạm Văn Hai", "", "", "", ""],
+        [f"{ROOT}/Đảng bộ Sở Tài chính/Chi bộ Kho bạc", "Vũ Thị Ba", "", "", "", "912345678"],
+    ]
+    found = await _check(sessions, xlsx(rows))
+    reasons = {e.line: e.key for e in found.errors}
+    assert reasons == {
+        4: "import.near_duplicate",  # «…tinh» for «…tỉnh»: a second bloc otherwise
+        6: "import.odd_unit_name",  # «Cơ khí» is not a unit: the '/' was part of a name
+    }
+    # a double space and another case are the same unit, not a new one
+    assert {r.line for r in found.rows} == {3, 5, 7, 8}
+    assert [u.path for u in found.units] == [
+        f"{ROOT} > Đảng bộ Công ty 3/2",
+        f"{ROOT} > Đảng bộ Công ty 3/2 > Chi bộ Hai",
+        f"{ROOT} > Đảng bộ Sở Tài chính",
+        f"{ROOT} > Đảng bộ Sở Tài chính > Chi bộ Kho bạc",
+    ]
+    assert {r.full_name: r.phone for r in found.rows}["Vũ Thị Ba"] == "0912345678"
+    assert await counts(sessions) == (3, 0, 0)  # the check wrote nothing
+
+
+async def test_a_known_member_under_a_new_cell_is_a_transfer(sessions: Sessions) -> None:
+    first = [
+        [CELL, "Nguyễn Thị Hoa", "", "", "", "0912000001"],
+        [CELL, "Lê Văn Tám", "", "", "", ""],
+        [CELL, "Trần Văn Chín", "", "", "", ""],
+    ]
+    await run_import(sessions, xlsx(first))
+    other = f"{ROOT}/Đảng bộ Sở Y tế/Chi bộ Khám bệnh"
+    second = [
+        [other, "Nguyễn Thị Hoa", "", "", "", "0912000001"],  # moved
+        [CELL, "Lê Văn Tám", "", "", "", ""],  # stayed
+        [other, "Trần Văn Chín", "", "", "", ""],  # moved (name alone, unique)
+        [other, "Đỗ Văn Mới", "", "", "", ""],  # new
+    ]
+    async with sessions() as s:
+        check = await imports.check(s, None, tables.read(xlsx(second), "ds.xlsx"))
+    assert sorted(m.full_name for m in check.moves) == ["Nguyễn Thị Hoa", "Trần Văn Chín"]
+    assert {m.source for m in check.moves} == {CELL.replace("/", " > ")}
+    found, done = await run_import(sessions, xlsx(second))
+    assert (done.moved, done.created, done.unchanged) == (2, 1, 1)
+    async with sessions() as s:
+        rows = await s.execute(select(Member.full_name, Unit.name).join(Unit))
+        where = dict(rows.all())
+    assert len(where) == 4  # no second record for anyone
+    assert where["Nguyễn Thị Hoa"] == where["Trần Văn Chín"] == "Chi bộ Khám bệnh"
+    assert where["Lê Văn Tám"] == "Chi bộ Dược"
+    _, again = await run_import(sessions, xlsx(second))
+    assert (again.moved, again.created) == (0, 0)
+
+
+async def test_two_people_of_one_name_are_never_guessed_between(sessions: Sessions) -> None:
+    await run_import(sessions, xlsx([
+        [CELL, "Nguyễn Văn An", "", "", "", ""],
+        [f"{ROOT}/Đảng bộ Sở Y tế/Chi bộ Hành chính", "Nguyễn Văn An", "", "", "", ""],
+    ]))  # fmt: skip
+    other = f"{ROOT}/Đảng bộ Sở Y tế/Chi bộ Khám bệnh"
+    check = await _check(sessions, xlsx([[other, "Nguyễn Văn An", "", "", "", ""]]))
+    assert check.moves == []
+
+
+def test_the_template_keeps_phones_as_text() -> None:
+    from jobs.admin_files import template_xlsx
+
+    sheet = load_workbook(io.BytesIO(template_xlsx("vi"))).active
+    assert sheet is not None
+    assert sheet.cell(row=5, column=6).number_format == "@"

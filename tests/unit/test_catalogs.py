@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.flows.tree import OPS as TREE_OPS
 from bot.i18n import LANGUAGES, po_path
 from domain.audit import ACTIONS as AUDIT_ACTIONS
 from domain.commitments import ACTIONS
@@ -19,6 +20,7 @@ from jobs.admin_files import (
     AUDIT_COLUMNS,
     ERROR_COLUMNS,
     LINK_COLUMNS,
+    MOVE_COLUMNS,
     STATS_COLUMNS,
     TEMPLATE_COLUMNS,
 )
@@ -94,7 +96,9 @@ def dynamic_keys() -> set[str]:
         | {f"xlsx.col_{c}" for c in (*MEMBER_COLUMNS, *ITEM_COLUMNS, *UNIT_COLUMNS)}
         | {f"print.col_{c}" for c in PRINT_COLUMNS}
         | {f"print.kind_{k}" for k in PRINT_KINDS}
-        | {f"admin.col_{c}" for c in ADMIN_COLUMNS}
+        | {f"admin.col_{c}" for c in (*ADMIN_COLUMNS, *MOVE_COLUMNS)}
+        | {f"tree.ask_{op}" for op in ("mv", "mg")}
+        | {f"tree.confirm_{op}" for op in TREE_OPS}
         | {f"import.col_{c}" for c in TEMPLATE_COLUMNS}
         | {f"bc.aud_{a}" for a in AUDIENCES}
         | {f"bc.state_{s}" for s in BROADCAST_STATES}
