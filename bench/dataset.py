@@ -53,14 +53,16 @@ async def build(
     first_chat: int = 1_000_000,
     grassroots: int = 90,
     year: int = 2027,
+    quiet: bool = True,
 ) -> Province:
     """Members spread evenly over `cells` cells under `grassroots` units; every schedule due
-    at `due_at`, with last period reminded so that a reminder is due."""
+    at `due_at`, with last period reminded so that a reminder is due. `quiet=False` turns
+    quiet hours off, for runs on the real clock that must send at any hour of the night."""
     now = datetime(year, 1, 4, tzinfo=UTC)
     cell_ids = await _tree(engine, cells, grassroots, now)
     await _people(engine, members, cell_ids, first_chat, now)
     await _commitments(engine, members, year, now)
-    await _schedules(engine, members, due_at, now)
+    await _schedules(engine, members, due_at, now, quiet)
     if engine.dialect.name == "postgresql":
         # A live database has statistics (autovacuum); a freshly loaded one must be analysed,
         # or the planner guesses and measurements depend on when autovacuum wakes up.
@@ -214,7 +216,9 @@ async def _commitments(engine: AsyncEngine, members: int, year: int, now: dateti
     await _fix_sequence(engine, "commitments", members)
 
 
-async def _schedules(engine: AsyncEngine, members: int, due_at: datetime, now: datetime) -> None:
+async def _schedules(
+    engine: AsyncEngine, members: int, due_at: datetime, now: datetime, quiet: bool
+) -> None:
     prefs = Prefs()
     previous = last_occurrence(prefs, due_at) - timedelta(days=7)
     period = period_key(prefs, previous.astimezone(prefs.zone).date())
@@ -224,8 +228,8 @@ async def _schedules(engine: AsyncEngine, members: int, due_at: datetime, now: d
             "cadence": "weekly",
             "weekday": 0,
             "minute": 480,
-            "quiet_start": 1260,
-            "quiet_end": 420,
+            "quiet_start": 1260 if quiet else 0,
+            "quiet_end": 420 if quiet else 0,
             "timezone": "Asia/Ho_Chi_Minh",
             "next_due_at": due_at,
             "period": period,

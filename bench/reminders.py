@@ -241,7 +241,11 @@ async def _due_now(url: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM outbox"))
         await conn.execute(
-            text("UPDATE schedules SET next_due_at = :d, missed = 0, period = '2000-W01'"),
+            # quiet hours off: the real clock may be in the night
+            text(
+                "UPDATE schedules SET next_due_at = :d, missed = 0, period = '2000-W01', "
+                "quiet_start = 0, quiet_end = 0"
+            ),
             {"d": (datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None)},
         )
     await engine.dispose()
