@@ -1,34 +1,27 @@
 """`neuguong run`: every configured network (Telegram, Zalo, or both) in one process, one
 runtime, one outbox sender.
 
-The same path in production and in tests, which inject the clock."""
+Each network is supervised on its own (bot/networks.py): one that cannot be reached is
+retried while the others serve. The same path in production and in tests, which inject the
+clock."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.background import Background, sqlite_guard
+from bot.context import BotConfig
 from bot.flows.routes import build_router
-from bot.numbered import Option
+from bot.networks import Network, supervise
 from bot.runtime import Clock, Runtime, utcnow
-from bot.screens import Delivery
 from bot.settings import Settings
-from bot.telegram import app as telegram
-from bot.zalo.adapter import CHANNEL as ZALO
-from bot.zalo.adapter import ZaloBot
-from bot.zalo.client import ZaloClient
-from bot.zalo.files import FileLinks
-from bot.zalo.outbound import ZaloChannel
-from bot.zalo.webhook import ZaloWebhook
-from jobs.channel import Channel, serve_files_for, stop_serving_files
+from jobs.limits import Limiter
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.repos import prompts
 
 log = logging.getLogger(__name__)
 
@@ -36,116 +29,86 @@ log = logging.getLogger(__name__)
 async def serve(
     settings: Settings, stop: asyncio.Event, clock: Clock = utcnow, webhook: bool = False
 ) -> None:
-    """Migrate, connect, receive on every configured network until `stop` is set."""
+    """Migrate, plan what came due while down, then receive on every configured network
+    until `stop` is set."""
     names = settings.channels()
     guard = sqlite_guard(settings.database_url)
     engine = make_engine(settings.database_url)
+    networks: list[Network] = []
     try:
         await upgrade(engine)
         sessions = make_sessionmaker(engine)
-        await telegram.forget_old_updates(sessions)
-        async with _networks(settings, names, sessions, clock, stop, webhook) as (background, go):
-            await background.plan()  # what came due while the bot was down, coalesced
-            await go()  # only then take updates: a restart answers from a planned state
-            background.start()
-            await stop.wait()
+        from bot.telegram.app import forget_old_updates
+
+        await forget_old_updates(sessions)
+        runtime = Runtime(sessions, bot_config(settings), build_router(), clock)
+        limiters = {name: Limiter(settings.limits(name)) for name in names}
+        networks = _networks(settings, names, runtime, sessions, engine, limiters, clock, webhook)
+        channels = {n.name: n.channel for n in networks}
+        background = Background(settings, engine, sessions, clock, channels, limiters)
+        runtime.queued = background.sender.wake
+        planned = asyncio.Event()
+        watched = [asyncio.create_task(supervise(n, stop, planned)) for n in networks]
+        await background.plan()  # what came due while the bot was down, coalesced
+        planned.set()  # only then are updates taken: a restart answers from a planned state
+        background.start()
+        log.info("running on %s (%s)", ", ".join(names), "webhook" if webhook else "polling")
+        try:
+            await _until_stopped(stop, watched)
+        finally:
             await background.shutdown()
     finally:
+        for network in networks:
+            with contextlib.suppress(Exception):
+                await network.close()
         await engine.dispose()
         if guard is not None:
             guard.close()
 
 
-@contextlib.asynccontextmanager
-async def _networks(
+async def _until_stopped(stop: asyncio.Event, watched: list[asyncio.Task[None]]) -> None:
+    """Wait for `stop`; a network's fatal error (a refused token) stops everything."""
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopping, *watched], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopping and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        stop.set()
+        stopping.cancel()
+        await asyncio.gather(*watched, return_exceptions=True)
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    return BotConfig(
+        bot_username=settings.telegram_bot_username or "",
+        default_language=settings.default_language,
+        zone=settings.zone,
+        root_admins=frozenset(("telegram", str(i)) for i in settings.admin_telegram_ids),
+        invite_days=settings.invite_days,
+        invite_uses=settings.invite_uses,
+    )
+
+
+def _networks(
     settings: Settings,
     names: tuple[str, ...],
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    stop: asyncio.Event,
-    webhook: bool,
-) -> AsyncIterator[tuple[Background, Callable[[], Awaitable[None]]]]:
-    channels: dict[str, Channel] = {}
-    async with contextlib.AsyncExitStack() as stack:
-        tg = None
-        if "telegram" in names:
-            tg = await stack.enter_async_context(telegram.running(settings))
-            channels[telegram.CHANNEL] = telegram.outbound(settings)
-        username = tg.bot.username if tg is not None else settings.telegram_bot_username or ""
-        runtime = Runtime(sessions, telegram.bot_config(settings, username), build_router(), clock)
-        zalo: ZaloBot | None = None
-
-        async def deliver(delivery: Delivery) -> None:
-            """A notice to someone on whichever network they use."""
-            if delivery.channel == telegram.CHANNEL and tg is not None:
-                await telegram.show_delivery(tg, delivery)
-            elif delivery.channel == ZALO and zalo is not None:
-                await zalo.show(delivery.chat_id, [delivery.screen], delivery.language)
-
-        if ZALO in names:
-            zalo, channel = await _zalo(settings, sessions, runtime, deliver, clock, stack)
-            channels[ZALO] = channel
-
-        async def go() -> None:
-            if tg is not None:
-                await telegram.receive_with(tg, settings, runtime, deliver, webhook)
-            if zalo is not None:
-                await _zalo_receive(settings, zalo, stack, stop)
-            log.info("running on %s (%s)", ", ".join(names), "webhook" if webhook else "polling")
-
-        yield Background(settings, sessions.kw["bind"], sessions, clock, channels), go
-
-
-async def _zalo(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
     runtime: Runtime,
-    deliver: telegram.Deliver,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    limiters: dict[str, Limiter],
     clock: Clock,
-    stack: contextlib.AsyncExitStack,
-) -> tuple[ZaloBot, ZaloChannel]:
-    token = settings.zalo_token()
-    assert token is not None
-    client = ZaloClient(token, settings.zalo_api_base_url)
-    stack.push_async_callback(client.close)
-    links = None
-    if settings.zalo_webhook_url:  # our web server can hand out charts and sheets by link
-        links = FileLinks(sessions, settings.zalo_webhook_url, clock)
-        serve_files_for(ZALO)
-        stack.callback(stop_serving_files, ZALO)
-    bot = ZaloBot(client, runtime, sessions, deliver, clock, links)
+    webhook: bool,
+) -> list[Network]:
+    """The networks with a token, each in its own package; adding one is one line here."""
+    found: list[Network] = []
+    if "telegram" in names:
+        from bot.telegram.app import TelegramNetwork
 
-    async def remember(chat_id: str, options: list[Option]) -> None:
-        async with sessions() as session:
-            await prompts.save(session, ZALO, chat_id, [o.as_dict() for o in options], clock())
-            await session.commit()
+        found.append(TelegramNetwork(settings, runtime, engine, limiters["telegram"], webhook))
+    if "zalo" in names:
+        from bot.zalo.network import ZaloNetwork
 
-    return bot, ZaloChannel(client, remember, settings.default_language, links)
-
-
-async def _zalo_receive(
-    settings: Settings,
-    bot: ZaloBot,
-    stack: contextlib.AsyncExitStack,
-    stop: asyncio.Event,
-) -> None:
-    """Webhook when ZALO_WEBHOOK_URL is set (our own small server checking the secret
-    header), else long polling: the platform allows one or the other for a bot."""
-    if settings.zalo_webhook_url:
-        server = ZaloWebhook(bot, settings.zalo_secret(), settings.webhook_listen,
-                             settings.zalo_webhook_port, links=bot.links)  # fmt: skip
-        await server.start()
-        stack.push_async_callback(server.stop)
-        await bot.client.set_webhook(settings.zalo_webhook_url, settings.zalo_secret())
-        return
-    with contextlib.suppress(Exception):  # polling needs no webhook; none set is fine
-        await bot.client.delete_webhook()
-    task = asyncio.create_task(bot.poll(stop))
-
-    async def finish() -> None:
-        stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    stack.push_async_callback(finish)
+        found.append(ZaloNetwork(settings, runtime, sessions, engine, limiters["zalo"], clock))
+    return found

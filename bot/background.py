@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from jobs import planner, sender
 from jobs.channel import Channel
-from jobs.limits import Limits
-from storage.repos import files, updates
+from jobs.limits import Limiter
+from storage import locks
+from storage.locks import ProcessLock
+from storage.repos import files, status, updates
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -36,18 +38,22 @@ class AlreadyRunning(Exception):
 
 def sqlite_guard(database_url: str) -> IO[str] | None:
     """One process per SQLite database: an exclusive lock on <db>.lock, released by the OS
-    when the process ends, however it ends."""
+    when the process ends, however it ends. The lock is keyed by the file itself (links and
+    relative paths resolved), and a refused start leaves the holder's lock file untouched."""
     if not database_url.startswith("sqlite"):
         return None
     path = database_url.split("///", 1)[-1] or "neuguong.db"
     if path in ("", ":memory:"):
         return None
-    handle = Path(f"{path}.lock").open("w")  # noqa: SIM115 - held for the process's life
+    real = Path(path).resolve()
+    handle = Path(f"{real}.lock").open("a+")  # noqa: SIM115 - held for the process's life
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         raise AlreadyRunning(path) from None
+    handle.seek(0)
+    handle.truncate()  # ours now: say who holds it
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
@@ -60,6 +66,7 @@ class Background:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     channels: dict[str, Channel]
+    limiters: dict[str, Limiter] = field(default_factory=dict)  # shared with the replies
     scheduler: AsyncIOScheduler = field(init=False)
     sender: sender.Sender = field(init=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -67,16 +74,14 @@ class Background:
 
     def __post_init__(self) -> None:
         s = self.settings
-        limits = Limits(s.rate_per_second, s.rate_per_chat_seconds, s.rate_group_per_minute)
-        zalo = Limits(s.zalo_rate_per_second, s.rate_per_chat_seconds, 0)
         config = sender.SenderConfig(
             batch=s.sender_batch,
-            limits=limits,
-            channel_limits={"zalo": zalo},
+            limits=s.limits("telegram"),
             lease_seconds=s.sender_lease_seconds,
+            retry_hours=s.sender_retry_hours,
             timezone=s.timezone,
         )
-        self.sender = sender.Sender(self.sessions, self.channels, self.clock, config)
+        self.sender = sender.Sender(self.sessions, self.channels, self.clock, config, self.limiters)
         self.scheduler = AsyncIOScheduler()
 
     async def plan(self) -> None:
@@ -87,6 +92,7 @@ class Background:
                 self.clock(),
                 escalate_after=self.settings.escalate_after,
                 reports=self.settings.report_time(),
+                zone=self.settings.timezone,
             )
             if done.members:
                 log.info("planned %s members, queued %s messages", done.members, done.queued)
@@ -97,6 +103,7 @@ class Background:
         async with self.sessions() as session:
             await updates.prune(session, self.clock() - timedelta(days=7))
             await files.prune(session, self.clock())  # links past their 24 hours
+            await status.prune(session, self.clock() - timedelta(days=7))  # stopped processes
             await session.commit()
 
     def start(self) -> None:
@@ -118,7 +125,7 @@ class Background:
             coalesce=True,
         )
         self.scheduler.start()
-        lock = sender.SenderLock(self.engine)
+        lock = ProcessLock(self.engine, locks.SENDER)
         self.task = asyncio.create_task(sender.run(self.sender, lock, self.stop))
 
     async def shutdown(self) -> None:

@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import TelegramError
 
 from bot.i18n import plain
 from bot.settings import Settings, SettingsError, load_settings
@@ -125,6 +125,7 @@ def run(
     """Apply migrations and run the bot (long polling, or --webhook) until Ctrl+C or SIGTERM."""
     from bot.app import serve
     from bot.background import AlreadyRunning
+    from bot.networks import Fatal
     from jobs.tuning import tune_gc
 
     async def work(settings: Settings) -> None:
@@ -143,12 +144,9 @@ def run(
             raise Fail(
                 plain(settings.default_language, "cli.already_running", path=str(busy)), 2
             ) from None
-        except InvalidToken:
-            raise Fail(plain(settings.default_language, "cli.token_refused"), 2) from None
-        except NetworkError as error:
-            raise Fail(
-                plain(settings.default_language, "cli.telegram_down", detail=str(error))
-            ) from None
+        except Fatal as refused:
+            key = "cli.zalo_token_refused" if "zalo" in str(refused) else "cli.token_refused"
+            raise Fail(plain(settings.default_language, key), 2) from None
 
     _execute(work)
 
@@ -385,6 +383,7 @@ def jobs_tick(
                 moment,
                 escalate_after=settings.escalate_after,
                 reports=settings.report_time(),
+                zone=settings.timezone,
             )
         finally:
             await engine.dispose()
@@ -413,7 +412,8 @@ def _moment(raw: str | None) -> datetime:
 
 @outbox_app.command("status")
 def outbox_status() -> None:
-    """Counts of outbox messages by state and kind."""
+    """Counts of outbox messages by state and kind; the senders' heartbeats and who holds
+    the sender's lock."""
 
     async def work(settings: Settings) -> None:
         found = await _in_session(settings, outbox_repo.counts)
@@ -422,8 +422,32 @@ def outbox_status() -> None:
             typer.echo(plain(lang, "cli.outbox_empty"))
         for state, kind, count in found:
             typer.echo(f"{state:<8} {kind:<14} {count:>9}")
+        for line in await _in_session(settings, lambda s: _beats(s, settings)):
+            typer.echo(line)
 
     _execute(work)
+
+
+async def _beats(session: AsyncSession, settings: Settings) -> list[str]:
+    """One line per process that sends: alive how long ago, active or standing by, and its
+    counters; then whether the lock is held, and by which PostgreSQL session."""
+    from storage import locks
+    from storage.repos import status
+
+    lang, now = settings.default_language, _now()
+    lines = []
+    for beat in await status.latest(session, "sender"):
+        age = int((now - beat.at).total_seconds())
+        key = "cli.sender_active" if beat.detail.get("active") else "cli.sender_standby"
+        counters = ", ".join(f"{k} {v}" for k, v in sorted(beat.detail.items()) if k != "active")
+        lines.append(plain(lang, key, owner=beat.owner, age=age, counters=counters or "—"))
+    if not lines:
+        lines.append(plain(lang, "cli.sender_none"))
+    pid = await locks.holder(session, locks.SENDER)
+    if session.get_bind().dialect.name == "postgresql":
+        key = "cli.sender_lock" if pid is not None else "cli.sender_no_lock"
+        lines.append(plain(lang, key, pid=pid or 0))
+    return lines
 
 
 @outbox_app.command("retry-dead")

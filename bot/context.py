@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t, tn
-from bot.screens import Choice, Delivery, Outcome, Screen
+from bot.screens import Choice, Outcome, Screen
 from domain.access import Actor
 from domain.members import load_actor
 from storage.dto import AccountDTO, ConversationDTO
 from storage.repos import conversations
+from storage.repos import outbox as outbox_repo
 from storage.repos import users as user_repo
 
 
@@ -40,9 +41,9 @@ class Incoming:
     pending_choices: bool = False  # numbered choices are waiting for an answer (no buttons)
 
 
-@dataclass(frozen=True)
+@dataclass
 class BotConfig:
-    bot_username: str
+    bot_username: str  # Telegram's, known once the bot has connected
     default_language: str
     zone: ZoneInfo
     root_admins: frozenset[tuple[str, str]] = frozenset()  # (channel, external_id)
@@ -63,6 +64,7 @@ class Ctx:
     config: BotConfig
     conversation: ConversationDTO | None
     outcome: Outcome = field(default_factory=Outcome)
+    notices: int = 0  # notices written while handling this update (their keys' sequence)
 
     @property
     def lang(self) -> str:
@@ -122,13 +124,26 @@ class Ctx:
         buttons: tuple[tuple[str, str], ...] = (),
         **params: object,
     ) -> None:
-        """A notice to other people, each in their own language (Lazy params included);
-        `buttons` are (label key, data) pairs, laid out one to a row."""
+        """A notice to other people, each in their own language (Lazy params included) on the
+        network they chose; `buttons` are (label key, data) pairs, one to a row. Written to the
+        outbox in this update's transaction: it goes if and only if the change is kept, with
+        the outbox's retries, limits and unreachable handling."""
+        self.notices += 1
+        rows = []
         for account in await user_repo.reach(self.session, user_ids):
             if account.user_id == self.actor.user_id or account.chat_id is None:
                 continue
             lang = account.language
-            choices = tuple((Choice(t(lang, label), data),) for label, data in buttons)
-            screen = Screen(t(lang, key, **params), choices)
-            delivery = Delivery(account.channel, account.chat_id, screen, lang)
-            self.outcome.deliveries.append(delivery)
+            markup = [[{"text": t(lang, label), "data": data}] for label, data in buttons]
+            key_of = f"notice:{self.incoming.channel}:{self.incoming.update_id}"
+            rows.append(
+                outbox_repo.pending(
+                    f"{key_of}:{self.notices}:{account.user_id}",
+                    "notice",
+                    (account.channel, account.chat_id, account.user_id),
+                    self.now,
+                    text=t(lang, key, **params),
+                    markup=markup or None,
+                )
+            )
+        await outbox_repo.add_many(self.session, rows)

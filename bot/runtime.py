@@ -42,6 +42,7 @@ class Runtime:
         self.config = config
         self.router = router
         self.clock = clock
+        self.queued: Callable[[], None] = lambda: None  # told when notices were queued
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Handle one update; a conflict with another process is retried once."""
@@ -62,6 +63,8 @@ class Runtime:
                 await self._dispatch(ctx)
                 await session.commit()
                 ctx.outcome.language = ctx.lang
+                if ctx.notices:
+                    self.queued()
             except DomainError as error:
                 await session.rollback()
                 return await self._refuse(session, incoming, now, error)

@@ -33,22 +33,12 @@ class Screen:
     attachment: Attachment | None = None  # a chart or a spreadsheet; the text is its caption
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """A screen for someone else's chat, e.g. a notice to the unit's secretaries."""
-
-    channel: str
-    chat_id: str
-    screen: Screen
-    language: str = "vi"  # the reader's, for what a network adds around the screen
-
-
 @dataclass
 class Outcome:
-    """What handling one update produced: replies to the sender, deliveries to others."""
+    """What handling one update produced for the person who sent it (notices to others go
+    to the outbox, in the same transaction as the change that caused them)."""
 
     replies: list[Screen] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
     toast: str | None = None  # a short note on the pressed button
     language: str = "vi"  # the sender's language after handling (it may have changed)
     refusal: bool = False  # the update was refused: nothing changed, the last choices stand

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from jobs.digests import ReportTime
+from jobs.limits import Limits
 
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -42,8 +43,10 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
     webhook_path: str = Field(default="telegram", alias="WEBHOOK_PATH")
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    # The outbox's share of Telegram's ≈30 messages a second; the rest is kept for replies.
     rate_per_second: float = Field(default=25.0, ge=0, alias="NEUGUONG_RATE_PER_SECOND")
-    rate_per_chat_seconds: float = Field(default=1.0, ge=0, alias="NEUGUONG_RATE_PER_CHAT_SECONDS")
+    rate_total_per_second: float = Field(default=30.0, ge=0, alias="NEUGUONG_RATE_TOTAL_PER_SECOND")
+    rate_per_chat_seconds: float = Field(default=1.1, ge=0, alias="NEUGUONG_RATE_PER_CHAT_SECONDS")
     rate_group_per_minute: int = Field(default=20, ge=0, alias="NEUGUONG_RATE_GROUP_PER_MINUTE")
     escalate_after: int = Field(default=2, ge=1, le=52, alias="NEUGUONG_ESCALATE_AFTER")
     digest_enabled: bool = Field(default=True, alias="NEUGUONG_DIGEST_ENABLED")
@@ -62,6 +65,9 @@ class Settings(BaseSettings):
     zalo_rate_per_second: float = Field(default=5.0, ge=0, alias="ZALO_RATE_PER_SECOND")
     sender_lease_seconds: float = Field(
         default=60.0, gt=0, le=3600, alias="NEUGUONG_SENDER_LEASE_SECONDS"
+    )
+    sender_retry_hours: float = Field(
+        default=6.0, gt=0, le=168, alias="NEUGUONG_SENDER_RETRY_HOURS"
     )
 
     @field_validator("webhook_secret")
@@ -149,6 +155,23 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
 
+    def limits(self, channel: str) -> Limits:
+        """A network's sending budget, shared by the outbox and the replies."""
+        if channel == "zalo":
+            rate = self.zalo_rate_per_second
+            total = rate + max(1.0, rate / 5) if rate else 0.0  # a fifth kept for replies
+            reserve = int(total - rate) if rate else 0
+            return Limits(rate, self.rate_per_chat_seconds, 0, total, reserve)
+        total = self.rate_total_per_second if self.rate_per_second else 0.0
+        reserve = max(0, int(total - self.rate_per_second))
+        return Limits(
+            self.rate_per_second,
+            self.rate_per_chat_seconds,
+            self.rate_group_per_minute,
+            total,
+            reserve,
+        )
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -158,7 +181,17 @@ class Settings(BaseSettings):
         if not self.digest_enabled:
             return None
         hours, _, minutes = self.digest_time.partition(":")
-        return ReportTime(self.zone, self.digest_weekday, int(hours) * 60 + int(minutes))
+        minute = int(hours) * 60 + int(minutes)
+        return ReportTime(self.zone, self.digest_weekday, minute, self.file_channels())
+
+    def file_channels(self) -> frozenset[str]:
+        """Networks whose reports carry their chart and spreadsheets: Telegram takes files;
+        Zalo takes them as links the bot serves (webhook mode). The same in every process, so
+        a report planned by `neuguong jobs tick` is the same as one planned by `run`."""
+        found = {"telegram"}
+        if self.zalo_webhook_url:
+            found.add("zalo")
+        return frozenset(found)
 
     def webhook(self) -> tuple[str, str]:
         """The public URL and secret for webhook mode; both must be set."""

@@ -19,6 +19,7 @@ ACTIONS = (
     "import_members",
     "broadcast_create",
     "broadcast_cancel",
+    "broadcast_resend",
     "commitment_approve",
     "commitment_return",
     "checkin_proxy",

@@ -40,8 +40,9 @@ class Status:
     sent: int
     pending: int  # not yet sent, being sent, or waiting to retry
     unreachable: int
-    failed: int  # rejected, gave up, or unknown (a timeout after sending)
+    failed: int  # rejected, or gave up after hours of retries
     cancelled: int
+    unknown: int = 0  # the request went and no answer came: it may or may not have arrived
 
     @property
     def finished(self) -> bool:
@@ -231,9 +232,15 @@ async def status(session: AsyncSession, broadcast: BroadcastDTO) -> Status:
     pending = d.get("pending", 0) + d.get("sending", 0)
     if broadcast.state == repo.SCHEDULED:
         pending = broadcast.recipients
-    failed = d.get("failed", 0) + d.get("dead", 0) + d.get("unknown", 0)
+    failed = d.get("failed", 0) + d.get("dead", 0)
     return Status(
-        broadcast, d.get("sent", 0), pending, d.get("unreachable", 0), failed, d.get("obsolete", 0)
+        broadcast,
+        d.get("sent", 0),
+        pending,
+        d.get("unreachable", 0),
+        failed,
+        d.get("obsolete", 0),
+        d.get("unknown", 0),
     )
 
 
@@ -275,3 +282,29 @@ async def cancel(session: AsyncSession, actor: Actor, broadcast_id: int, now: da
     updated = await repo.get(session, broadcast.id)
     assert updated is not None
     return await status(session, updated)
+
+
+async def resend_unknown(
+    session: AsyncSession, actor: Actor, broadcast_id: int, now: datetime
+) -> int:
+    """Send again to the people whose delivery is unknown (the request went, no answer
+    came). Some of them may have it already and get it twice: the admin is told so before
+    choosing this. Returns how many are queued again."""
+    broadcast = await visible(session, actor, broadcast_id)
+    if broadcast.state == repo.CANCELLED:
+        raise DomainError("bc.already_finished")
+    again = await repo.requeue_unknown(session, broadcast.id, now)
+    if again:
+        await repo.set_state(session, broadcast.id, repo.SENDING)
+        await audit.record(
+            session,
+            actor,
+            "broadcast_resend",
+            now,
+            unit_path=_where(
+                sorted(u.path for u in (await unit_repo.many(session, broadcast.unit_ids)).values())
+            ),
+            subject=f"broadcast:{broadcast.id}",
+            resent=again,
+        )
+    return again

@@ -13,6 +13,7 @@ from domain.errors import DomainError, NotFound
 from domain.units import visible
 from storage.dto import CampaignDTO, UnitDTO
 from storage.repos import campaigns as repo
+from storage.repos import schedules as schedule_repo
 
 THEME_MIN, THEME_MAX = 5, 300
 FIELDS = ("theme", "deadline", "midyear_review", "yearend_review")
@@ -61,6 +62,7 @@ async def create(
     if any(c.year == year for c in await repo.of_unit(session, unit.id)):
         raise DomainError("campaign.year_exists", year=year)
     made = await repo.add(session, unit.id, year, theme, opens_on, deadline, midyear, yearend, now)
+    await schedule_repo.wake_under(session, unit.path, now)  # registration reminders are due
     await audit.record(
         session,
         actor,
@@ -151,6 +153,8 @@ async def change(
             dates["yearend_review"],
         )
     await repo.change(session, campaign.id, **{field: value})
+    unit = await visible(session, actor, campaign.unit_id)
+    await schedule_repo.wake_under(session, unit.path, now)  # a new deadline: new reminders
     await audit.record(
         session,
         actor,
@@ -166,9 +170,13 @@ async def change(
     return updated
 
 
-async def close(session: AsyncSession, actor: Actor, campaign_id: int) -> CampaignDTO:
+async def close(
+    session: AsyncSession, actor: Actor, campaign_id: int, now: datetime
+) -> CampaignDTO:
     campaign = await managed(session, actor, campaign_id)
     await repo.change(session, campaign.id, status="closed")
+    unit = await visible(session, actor, campaign.unit_id)
+    await schedule_repo.wake_under(session, unit.path, now)
     return campaign
 
 

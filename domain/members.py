@@ -113,7 +113,6 @@ async def register(
     invite_id: int,
     profile: dict[str, object],
     now: datetime,
-    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> Registration:
     """Use the invite: create the member (for a cell) and grant the invite's role."""
     invite = await invite_repo.get(session, invite_id)
@@ -126,9 +125,9 @@ async def register(
         raise DomainError("invite.used_up")
     member = actor.member
     if record is not None:
-        member = await _link(session, actor, record, timezone, now)
+        member = await _link(session, actor, record, now)
     elif member is None and unit.kind.is_cell:
-        member = await _new_member(session, actor, unit, profile, timezone, now)
+        member = await _new_member(session, actor, unit, profile, now)
     if invite.role is not Role.MEMBER:
         await user_repo.add_grant(session, actor.user_id, invite.role, unit.id, None, now)
         await audit.record(
@@ -149,7 +148,6 @@ async def _new_member(
     actor: Actor,
     unit: UnitDTO,
     profile: dict[str, object],
-    timezone: str,
     now: datetime,
 ) -> MemberDTO:
     member = await repo.add(
@@ -161,17 +159,15 @@ async def _new_member(
         bool(profile.get("is_head", False)),
         now,
     )
-    await schedule_repo.ensure(session, member.id, timezone, now)
+    await schedule_repo.ensure(session, member.id, now)
     return member
 
 
-async def _link(
-    session: AsyncSession, actor: Actor, record: MemberDTO, timezone: str, now: datetime
-) -> MemberDTO:
+async def _link(session: AsyncSession, actor: Actor, record: MemberDTO, now: datetime) -> MemberDTO:
     """The person takes up the record an import made for them."""
     if not await repo.link_user(session, record.id, actor.user_id):
         raise DomainError("invite.used_up")
-    await schedule_repo.ensure(session, record.id, timezone, now)
+    await schedule_repo.ensure(session, record.id, now)
     linked = await repo.get(session, record.id)
     assert linked is not None
     return linked

@@ -13,6 +13,20 @@ from domain.schedules import CADENCES, Prefs
 from storage.repos import schedules as repo
 
 SNOOZE_DAYS = (1, 3)
+# Time zones a member may choose (members abroad: study, work, diplomatic posts); None is the
+# organisation's own, which follows NEUGUONG_TIMEZONE if it changes.
+ZONES = (
+    "Asia/Ho_Chi_Minh",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Dubai",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+)
 MAX_PAUSE_DAYS = 366
 
 
@@ -23,8 +37,14 @@ def _member_id(actor: Actor) -> int:
 
 
 async def get(session: AsyncSession, actor: Actor, timezone: str, now: datetime) -> Prefs:
-    row = await repo.ensure(session, _member_id(actor), timezone, now)
-    return prefs_of(row)
+    """The member's preferences; `timezone` is the organisation's, shown until they choose."""
+    row = await repo.ensure(session, _member_id(actor), now)
+    return prefs_of(row, timezone)
+
+
+async def own_zone(session: AsyncSession, actor: Actor, now: datetime) -> str | None:
+    """The time zone the member chose, or None (the organisation's)."""
+    return (await repo.ensure(session, _member_id(actor), now)).timezone
 
 
 def _check(values: dict[str, object]) -> None:
@@ -36,6 +56,8 @@ def _check(values: dict[str, object]) -> None:
     for name in ("minute", "quiet_start", "quiet_end"):
         if name in values and values[name] not in range(24 * 60):
             raise DomainError("error.bad_choice")
+    if "timezone" in values and values["timezone"] not in (None, *ZONES):
+        raise DomainError("error.bad_choice")
     until = values.get("paused_until")
     if isinstance(until, date) and until > date.today() + timedelta(days=MAX_PAUSE_DAYS):
         raise DomainError("error.bad_choice")

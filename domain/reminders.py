@@ -42,14 +42,15 @@ class Plan:
     updates: list[dict[str, object]] = field(default_factory=list)
 
 
-def prefs_of(row: ScheduleDTO) -> sched.Prefs:
+def prefs_of(row: ScheduleDTO, zone: str) -> sched.Prefs:
+    """The member's preferences; their time zone, or the organisation's `zone`."""
     return sched.Prefs(
         row.cadence,
         row.weekday,
         row.minute,
         row.quiet_start,
         row.quiet_end,
-        row.timezone,
+        row.timezone or zone,
         row.paused_until,
     )
 
@@ -68,7 +69,11 @@ def _unchanged(row: ScheduleDTO) -> dict[str, object]:
 
 
 def plan(
-    rows: list[ScheduleDTO], years: dict[int, MemberYear], now: datetime, escalate_after: int = 2
+    rows: list[ScheduleDTO],
+    years: dict[int, MemberYear],
+    now: datetime,
+    escalate_after: int = 2,
+    zone: str = "Asia/Ho_Chi_Minh",
 ) -> Plan:
     result = Plan()
     for row in rows:
@@ -76,7 +81,7 @@ def plan(
         if year is None or not _reachable(year):
             result.updates.append(_unchanged(row) | {"next_due_at": None})
             continue
-        _plan_member(result, row, year, now, escalate_after)
+        _plan_member(result, row, year, now, escalate_after, zone)
     return result
 
 
@@ -85,9 +90,9 @@ def _reachable(year: MemberYear) -> bool:
 
 
 def _plan_member(
-    result: Plan, row: ScheduleDTO, year: MemberYear, now: datetime, escalate_after: int
+    result: Plan, row: ScheduleDTO, year: MemberYear, now: datetime, escalate_after: int, zone: str
 ) -> None:
-    prefs = prefs_of(row)
+    prefs = prefs_of(row, zone)
     update = _unchanged(row)
     if not sched.paused(prefs, now):
         send_at = sched.out_of_quiet(prefs, now)

@@ -149,6 +149,7 @@ def report_text(lang: str, found: Status) -> str:
         pending=found.pending,
         unreachable=found.unreachable,
         failed=found.failed,
+        unknown=found.unknown,
         cancelled=found.cancelled,
         state=t(lang, f"bc.state_{b.state}"),
     )
@@ -159,7 +160,11 @@ def report_buttons(lang: str, found: Status) -> Markup:
     row = [{"text": t(lang, "bc.refresh"), "data": f"bc:s:{b.id}"}]
     if not found.finished:
         row.append({"text": t(lang, "bc.cancel"), "data": f"bc:c:{b.id}"})
-    return [row]
+    rows = [row]
+    if found.unknown and not found.pending and b.state != "cancelled":
+        label = t(lang, "bc.resend_unknown", n=found.unknown)
+        rows.append([{"text": label, "data": f"bc:ru:{b.id}"}])
+    return rows
 
 
 def _report(

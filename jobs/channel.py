@@ -49,26 +49,11 @@ class Attachment:
     file_id: str | None = None  # a file the network already holds (an admin's upload)
 
 
-# Networks that take files (charts, spreadsheets, PDFs). Elsewhere (Zalo: photo links only)
-# the reports go as text that says where to get the files, and no file rows are queued.
-FILE_CHANNELS = frozenset({"telegram"})
-
-
-def takes_files(channel: str | None) -> bool:
-    return channel in FILE_CHANNELS or channel in _SERVED
-
-
-_SERVED: set[str] = set()
-
-
-def serve_files_for(channel: str) -> None:
-    """This process serves files by link for a network that takes only links (Zalo in
-    webhook mode): its reports get their chart and spreadsheet rows too."""
-    _SERVED.add(channel)
-
-
-def stop_serving_files(channel: str) -> None:
-    _SERVED.discard(channel)
+def takes_files(channel: str | None, files: frozenset[str]) -> bool:
+    """Whether reports to this network carry their chart and spreadsheets (`files`: the
+    networks the settings say take them — Telegram always, Zalo when the bot serves files by
+    link); elsewhere the reports go as text that says where to get the files."""
+    return channel in files
 
 
 class Channel(Protocol):

@@ -24,7 +24,7 @@ from domain.digest import UnitDigest, laggards, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs import broadcasts, yearend
-from jobs.channel import Attachment, Markup, takes_files
+from jobs.channel import Attachment, Markup
 from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
 from storage.repos import members as member_repo
@@ -204,8 +204,9 @@ def _report(
 
 
 def _files_elsewhere(row: OutboxRow, text: str, lang: str) -> str:
-    """On a network that takes no files the report says where the chart and sheets are."""
-    if takes_files(row.channel):
+    """Where no file rows were queued with the report (a network that takes no files), it
+    says where the chart and sheets are; the planner decided, and wrote it in the payload."""
+    if (row.payload or {}).get("files", True):
         return text
     return shorten(text, LIMIT - 300) + "\n\n" + t(lang, "report.files_elsewhere")
 

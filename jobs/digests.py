@@ -38,6 +38,7 @@ class ReportTime:
     zone: ZoneInfo
     weekday: int = 0  # Monday
     minute: int = 7 * 60 + 30
+    files: frozenset[str] = frozenset({"telegram"})  # networks whose reports carry files
 
 
 async def plan(sessions: async_sessionmaker[AsyncSession], now: datetime, when: ReportTime) -> int:
@@ -52,10 +53,11 @@ async def plan(sessions: async_sessionmaker[AsyncSession], now: datetime, when: 
         if await run_repo.done(session, JOB, period):
             return 0
         rows = [
-            _row(kind, unit_id, account, period, now)
+            _row(kind, unit_id, account, period, now, {"week": period, "files": files})
             for unit_id, account in await user_repo.leaders_everywhere(session)
+            for files in (takes_files(account.channel, when.files),)
             for kind in PARTS
-            if kind == "digest" or takes_files(account.channel)
+            if kind == "digest" or files
         ]
         queued = await outbox_repo.add_many(session, rows)
         await run_repo.mark(session, JOB, period, now, queued)
@@ -79,11 +81,19 @@ async def plan_meetings(
         due = {unit.id: day.isoformat() for unit, day in found}
         monday = week_containing(now, when.zone).first_day.isoformat()
         rows = [
-            _row(kind, unit_id, account, due[unit_id], now, {"week": monday, "on": due[unit_id]})
+            _row(
+                kind,
+                unit_id,
+                account,
+                due[unit_id],
+                now,
+                {"week": monday, "on": due[unit_id], "files": files},
+            )  # fmt: skip
             for unit_id, account in await user_repo.leaders_everywhere(session)
             if unit_id in due
+            for files in (takes_files(account.channel, when.files),)
             for kind in MEETING_PARTS
-            if kind == "meeting" or takes_files(account.channel)
+            if kind == "meeting" or files
         ]
         queued = await outbox_repo.add_many(session, rows)
         await run_repo.mark(session, MEETING_JOB, today.isoformat(), now, queued)

@@ -39,6 +39,7 @@ async def tick(
     batch: int = BATCH,
     escalate_after: int = 2,
     reports: digests.ReportTime | None = None,
+    zone: str = "Asia/Ho_Chi_Minh",
 ) -> TickResult:
     """Plan everything due at `now`, a batch per transaction.
 
@@ -48,7 +49,7 @@ async def tick(
     postgres = sessions.kw["bind"].dialect.name == "postgresql"
     workers = 2 if postgres else 1
     await asyncio.gather(
-        *(_work(sessions, now, batch, escalate_after, result) for _ in range(workers))
+        *(_work(sessions, now, batch, escalate_after, result, zone) for _ in range(workers))
     )
     result.queued += await broadcasts.plan(sessions, now)
     if reports is not None:
@@ -64,6 +65,7 @@ async def _work(
     batch: int,
     escalate_after: int,
     result: TickResult,
+    zone: str,
 ) -> None:
     while result.batches < MAX_BATCHES:
         async with sessions() as session:
@@ -72,7 +74,7 @@ async def _work(
                 return
             ids = [r.member_id for r in rows]
             years = await reminder_repo.load(session, ids, followed, texts=False)
-            plan = reminders.plan(rows, years, now, escalate_after)
+            plan = reminders.plan(rows, years, now, escalate_after, zone)
             messages = await render_all(session, plan.notices, now)
             queued = await outbox_repo.add_many(session, messages)
             await schedule_repo.save_many(session, plan.updates)

@@ -1,21 +1,31 @@
-"""The outbox sender: claim due rows with a lease, deliver them through the channel, record.
+"""The outbox sender: claim due rows with a lease, send them through send slots, record each
+outcome as it comes.
 
+A pipeline, not batch-and-wait: a claimer keeps a few batches in hand (claimed, composed),
+`concurrency` slots send them — one chat's messages in order, different chats at once — and a
+recorder writes each outcome within milliseconds of its answer. One slow chat holds one slot,
+not a batch; a killed sender can have sent only the messages in flight without recording them.
+
+Outcomes:
 - sent: state sent, with the channel's message id;
-- 429: the whole sender waits retry_after and sends the same message again (order kept);
-- 5xx or a network error before sending: retried with exponential backoff and jitter, then
-  dead-lettered with the reason;
-- 403: the person is marked unreachable, nothing more is tried, their secretaries are told once;
+- 429: that chat waits (or, for a flood, the network waits and the pace drops: jobs/limits.py)
+  and the same message goes again, in order;
+- 5xx or a network error before sending: retried with backoff and jitter for hours
+  (`retry_hours`), then dead-lettered; while the network looks down the messages wait in hand
+  with their attempts unspent;
+- 403: that account is unreachable; nothing more is tried there, secretaries are told once;
 - 400: dead-lettered with the reason;
-- a timeout after the request went out: state "unknown" (it may have arrived), never resent;
-- a reminder composed at send time with nothing left to remind: state "obsolete", not sent.
+- a timeout after the request went out: "unknown" (it may have arrived): never resent on its
+  own; an admin may resend an announcement's unknowns knowingly;
+- composed at send time with nothing left to say, or an announcement cancelled meanwhile:
+  "obsolete", not sent.
 
-While a batch is sent, the next one is claimed and composed; outcomes are written in the
-background every `flush_every` rows and always before the next batch starts, so a killed
-sender can have sent at most one batch without recording it.
-
-Exactly one sender is active per database: on PostgreSQL it holds an advisory lock (a new
-holder takes over within `lock_retry` seconds of the old one dying); on SQLite only one
-process runs at all. A killed sender's in-flight rows are re-claimed when their lease ends.
+Exactly one sender is active per database: on PostgreSQL the holder of an advisory lock, which
+it checks every `lock_check` seconds and before every claim — when the lock's session ends the
+sender stops sending at once and gives its rows back; a new holder waits `fence_grace` before
+its first message. On SQLite only one process runs at all. Rows in hand have their lease
+extended while they wait (a flood wait, an outage); a failed outcome write is retried, never
+dropped, and rows whose outcome is not yet written are never claimed again by this sender.
 """
 
 from __future__ import annotations
@@ -24,50 +34,48 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.channel import Attachment, Channel, Outcome, Result
 from jobs.compose import compose
 from jobs.limits import Limiter, Limits
 from jobs.unreachable import mark_unreachable
 from storage.db import READ_ONLY
+from storage.locks import ProcessLock
 from storage.repos import outbox as repo
+from storage.repos import status as status_repo
 from storage.repos.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
-ADVISORY_KEY = 7_150_150_001  # "the neuguong sender"
 Clock = Callable[[], datetime]
 
 
 @dataclass
 class SenderConfig:
     batch: int = 100
-    concurrency: int = 8
+    concurrency: int = 64  # send slots: a hanging send holds one of them, not the queue
     lease_seconds: float = 60.0
-    max_attempts: int = 8
+    retry_hours: float = 6.0  # how long a message is retried before it is dead-lettered
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
     idle_seconds: float = 0.5
     lock_retry: float = 10.0
-    flush_every: int = 20
+    lock_check: float = 1.0
+    fence_grace: float = 2.0  # > lock_check: the old holder has stopped before we start
+    heartbeat_seconds: float = 10.0
+    log_seconds: float = 60.0
     timezone: str = "Asia/Ho_Chi_Minh"  # the organisation's: reports are by its weeks
     limits: Limits = field(default_factory=Limits)
     # a network's own limits (Zalo's are not Telegram's); others use `limits`
     channel_limits: dict[str, Limits] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Batch:
-    claimed: int
-    rows: list[OutboxRow]  # ready to send (composed); obsolete ones are already recorded
-    claimed_at: datetime
 
 
 class Sender:
@@ -77,65 +85,125 @@ class Sender:
         channels: dict[str, Channel],
         clock: Clock,
         config: SenderConfig | None = None,
+        limiters: dict[str, Limiter] | None = None,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
         self.clock = clock
         self.config = config or SenderConfig()
         self.limiter = Limiter(self.config.limits)
-        self.limiters = {
-            name: Limiter(limits) for name, limits in self.config.channel_limits.items()
-        }
+        self.limiters = dict(limiters or {})
+        for name, limits in self.config.channel_limits.items():
+            self.limiters.setdefault(name, Limiter(limits))
         self.owner = f"sender-{uuid.uuid4().hex[:12]}"
         self.stats: dict[str, int] = {}
-        self._pending: list[dict[str, object]] = []
-        self._blocked: list[int] = []
-        self._flush_lock = asyncio.Lock()
-        self._flusher: asyncio.Task[None] | None = None
-        self._prefetch: asyncio.Task[Batch] | None = None
-        self._attachments: dict[int, Attachment] = {}  # files composed for the rows in hand
-        self._edits: dict[int, str] = {}  # rows that replace a message sent before
+        self._held: dict[int, OutboxRow] = {}  # claimed, outcome not yet written
+        self._chats: dict[str, deque[OutboxRow]] = {}
+        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        self._busy: set[str] = set()  # chats with a message in flight
+        self._outcomes: list[dict[str, object]] = []
+        self._blocked: list[tuple[str, str]] = []
+        self._written = asyncio.Event()
+        self._wake = asyncio.Event()  # something urgent was queued: claim now
+        self._empty = asyncio.Event()  # no row in hand waits to be sent
+        self._attachments: dict[int, Attachment] = {}
+        self._edits: dict[int, str] = {}
+        self._cancelled: set[int] = set()  # announcements cancelled while their rows are held
+        self._cancel_checked = 0.0
+
+    # --- the pipeline -----------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] | None = None) -> None:
+        """Send until `stop` is set or `fenced()` says the lock is lost; then let the sends in
+        flight finish, give back what was not sent and write every outcome."""
+        lost = asyncio.Event()
+        claimer = asyncio.create_task(self._claimer(stop, lost))
+        recorder = asyncio.create_task(self._recorder())
+        keeper = asyncio.create_task(self._keeper(stop))
+        fence = asyncio.create_task(self._fence(stop, lost, fenced))
+        slots = [asyncio.create_task(self._slot(lost)) for _ in range(self.config.concurrency)]
+        try:
+            await _first(stop, lost)
+        finally:
+            lost.set()
+            for _ in slots:
+                self._ready.put_nowait("")  # each idle slot ends; a sending one ends after it
+            await _finish([claimer, fence, *slots], within=30.0)
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            await self.release()
+            recorder.cancel()
+            await asyncio.gather(recorder, return_exceptions=True)
 
     async def run_once(self) -> int:
-        """Send one batch; returns how many rows were taken. The next batch is claimed and
-        composed while this one goes out, so composing (a read of the batch's members)
-        costs no sending time."""
-        batch = await self._take_prefetched() or await self._prepare()
-        if not batch.claimed:
+        """Claim one batch and send it all, outcomes written (tests and benchmarks)."""
+        claimed = await self._claim()
+        if not claimed:
             return 0
-        self._prefetch = asyncio.create_task(self._prepare())
-        gate = asyncio.Semaphore(self.config.concurrency)
-        chats: dict[str, list[OutboxRow]] = {}
-        for row in batch.rows:
-            chats.setdefault(f"{row.channel}:{row.chat_id}", []).append(row)
-        await asyncio.gather(*(self._send_chat(chat, gate) for chat in chats.values()))
-        await self.flush()
-        return batch.claimed
+        lost = asyncio.Event()
+        slots = [
+            asyncio.create_task(self._slot(lost))
+            for _ in range(min(self.config.concurrency, claimed))
+        ]
+        if self._chats:  # until every row of the batch is settled
+            self._empty.clear()
+            await self._empty.wait()
+        lost.set()
+        for _ in slots:
+            self._ready.put_nowait("")
+        await asyncio.gather(*slots)
+        await self._write()
+        return claimed
 
-    async def _prepare(self) -> Batch:
+    async def _fence(
+        self, stop: asyncio.Event, lost: asyncio.Event, fenced: Callable[[], bool] | None
+    ) -> None:
+        """The moment the lock is gone, nothing more is sent."""
+        while fenced is not None and not stop.is_set() and not lost.is_set():
+            if fenced():
+                log.warning("sender %s lost its lock: it stops sending now", self.owner)
+                lost.set()
+                return
+            await _sleep(stop, 0.05)
+
+    async def _claimer(self, stop: asyncio.Event, lost: asyncio.Event) -> None:
+        """Keeps two batches in hand while the sender may send."""
+        while not stop.is_set() and not lost.is_set():
+            if len(self._held) >= 2 * self.config.batch:
+                await _sleep(stop, 0.05)
+                continue
+            try:
+                taken = await self._claim()
+            except Exception:  # a database hiccup must not end the sender; it is logged
+                log.exception("claiming messages failed")
+                taken = 0
+            if not taken:
+                self._wake.clear()
+                await _sleep(self._wake, self.config.idle_seconds)
+
+    def wake(self) -> None:
+        """A notice was just queued in this process: claim it without waiting for the idle
+        poll (another process's notices wait at most `idle_seconds`)."""
+        self._wake.set()
+
+    async def _claim(self) -> int:
         now = self.clock()
         lease = now + timedelta(seconds=self.config.lease_seconds)
         async with self.sessions() as session:
             claimed = await repo.claim(session, self.owner, now, lease, self.config.batch)
             await session.commit()
-        rows = await self._compose(claimed, now) if claimed else []
-        return Batch(len(claimed), rows, now)
+        if not claimed:
+            return 0
+        for row in await self._compose(claimed, now):
+            self._hold(row)
+        return len(claimed)
 
-    async def _take_prefetched(self) -> Batch | None:
-        """The batch prepared during the last send, unless it waited so long (a long 429
-        pause) that its lease is half gone: then its rows are left to be claimed again when
-        the lease ends, rather than risk sending them after another claim."""
-        task, self._prefetch = self._prefetch, None
-        if task is None:
-            return None
-        batch = await task
-        held = (self.clock() - batch.claimed_at).total_seconds()
-        if held < self.config.lease_seconds / 2:
-            return batch
-        for row in batch.rows:
-            self._attachments.pop(row.id, None)
-            self._edits.pop(row.id, None)
-        return None
+    def _hold(self, row: OutboxRow) -> None:
+        self._held[row.id] = row
+        key = f"{row.channel}:{row.chat_id}"
+        queue = self._chats.setdefault(key, deque())
+        queue.append(row)
+        if len(queue) == 1 and key not in self._busy:
+            self._ready.put_nowait(key)
 
     async def _compose(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
         """Fill in the texts composed at send time; rows with nothing left to say are closed."""
@@ -146,60 +214,103 @@ class Sender:
         self._edits.update(done.edits)
         for row in done.obsolete:
             self._count(repo.OBSOLETE)
-            self._pending.append(
-                {"id": row.id, "state": repo.OBSOLETE, "lease_owner": None, "lease_until": None}
-            )
+            self._outcome({"id": row.id, "state": repo.OBSOLETE})
         return done.ready
 
-    async def _send_chat(self, rows: list[OutboxRow], gate: asyncio.Semaphore) -> None:
-        for row in rows:  # one chat's messages go in order
-            async with gate:
+    async def _slot(self, lost: asyncio.Event) -> None:
+        """One send at a time: the next chat with a message, its first message. An empty key
+        ends the slot."""
+        while True:
+            key = await self._ready.get()
+            if not key:
+                return
+            queue = self._chats.get(key)
+            if not queue:
+                continue
+            if lost.is_set():  # nothing more goes out: the row is given back at release
+                continue
+            self._busy.add(key)
+            row = queue[0]
+            try:
                 result = await self._deliver(row)
-            await self._record(row, result)
+            except Exception as error:  # a bug in a channel must not lose the row
+                log.exception("sending row %s failed", row.id)
+                result = Result(Outcome.RETRY, reason=f"error: {type(error).__name__}")
+            finally:
+                self._busy.discard(key)
+            if not self._settle(row, result):
+                queue.popleft()
+            if queue:
+                self._ready.put_nowait(key)
+            else:
+                self._chats.pop(key, None)
+                if not self._chats:
+                    self._empty.set()
 
     async def _deliver(self, row: OutboxRow) -> Result:
         channel = self.channels.get(row.channel)
         if channel is None:
             return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
-        while True:
-            limiter = self.limiters.get(row.channel, self.limiter)
-            await limiter.wait(row.chat_id)
-            attachment = self._attachments.get(row.id)
-            edit = self._edits.get(row.id)
-            result = await channel.deliver(
-                row.chat_id, row.text or "", row.markup, attachment, edit
-            )
-            if result.outcome is not Outcome.RATE_LIMITED:
-                return result
-            self._count("rate_limited")
-            limiter.pause(max(result.retry_after, 1.0))
+        if await self._is_cancelled(row):
+            return Result(Outcome.REJECTED, reason="cancelled")
+        limiter = self.limiters.get(row.channel, self.limiter)
+        await limiter.wait(row.chat_id)
+        attachment = self._attachments.get(row.id)
+        edit = self._edits.get(row.id)
+        return await channel.deliver(row.chat_id, row.text or "", row.markup, attachment, edit)
 
-    async def _record(self, row: OutboxRow, result: Result) -> None:
-        now = self.clock()
+    async def _is_cancelled(self, row: OutboxRow) -> bool:
+        """An announcement cancelled after its rows were claimed is not sent (checked at most
+        once a second for all the rows in hand)."""
+        if row.kind != "broadcast" or row.subject_id is None:
+            return False
+        if time.monotonic() - self._cancel_checked > 1.0:
+            self._cancel_checked = time.monotonic()
+            ids = {r.subject_id for r in self._held.values() if r.kind == "broadcast"}
+            async with self.sessions() as session:
+                await session.connection(execution_options=READ_ONLY)
+                self._cancelled = await repo.cancelled_broadcasts(session, ids)
+        return row.subject_id in self._cancelled
+
+    def _settle(self, row: OutboxRow, result: Result) -> bool:
+        """Turn an answer into an outcome to write; True when the same row goes again."""
+        limiter = self.limiters.get(row.channel, self.limiter)
+        self._count(result.outcome.value)
+        if result.outcome is Outcome.RATE_LIMITED:
+            limiter.rate_limited(row.chat_id, result.retry_after)
+            return True
+        if result.outcome is Outcome.RETRY and limiter.failed(row.chat_id):
+            self._count("held_in_outage")
+            return True
+        if result.outcome is Outcome.SENT:
+            limiter.succeeded()
         self._attachments.pop(row.id, None)
         self._edits.pop(row.id, None)
-        self._count(result.outcome.value)
-        done: dict[str, object] = {"id": row.id, "lease_owner": None, "lease_until": None}
-        if result.outcome is Outcome.SENT:
+        self._outcome(self._done(row, result))
+        return False
+
+    def _done(self, row: OutboxRow, result: Result) -> dict[str, object]:
+        now = self.clock()
+        done: dict[str, object] = {"id": row.id}
+        if result.reason == "cancelled":
+            done.update(state=repo.OBSOLETE)
+        elif result.outcome is Outcome.SENT:
             done.update(state=repo.SENT, sent_at=now, message_id=result.message_id)
         elif result.outcome is Outcome.RETRY:
             done.update(self._retry(row, result, now))
         elif result.outcome is Outcome.BLOCKED:
             done.update(state=repo.FAILED, error="blocked: " + result.reason[:280])
-            if row.user_id is not None:
-                self._blocked.append(row.user_id)
+            self._blocked.append((row.channel, row.chat_id))
         elif result.outcome is Outcome.UNKNOWN:
             done.update(state=repo.UNKNOWN, error=result.reason[:300])
         else:
             done.update(state=repo.DEAD, error=result.reason[:300])
-        self._pending.append(done)
-        if len(self._pending) >= self.config.flush_every and self._flusher is None:
-            # Written in the background: the chats being served keep sending meanwhile.
-            self._flusher = asyncio.create_task(self._flush_in_background())
+        return done
 
     def _retry(self, row: OutboxRow, result: Result, now: datetime) -> dict[str, object]:
         attempts = row.attempts + 1
-        if attempts >= self.config.max_attempts:
+        age = (now - row.created_at).total_seconds() if row.created_at else 0.0
+        if age > self.config.retry_hours * 3600:
             return {"state": repo.DEAD, "attempts": attempts, "error": result.reason[:300]}
         delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempts - 1))
         delay *= random.uniform(0.5, 1.0)  # jitter: retries of a failed burst spread out
@@ -210,98 +321,161 @@ class Sender:
             "not_before": now + timedelta(seconds=delay),
         }
 
-    async def _flush_in_background(self) -> None:
-        try:
-            await self.flush()
-        except Exception:  # the rows stay leased and are retried when the lease ends
-            log.exception("recording sent messages failed")
-        finally:
-            self._flusher = None
+    # --- writing outcomes -------------------------------------------------------------------
+    def _outcome(self, done: dict[str, object]) -> None:
+        done.setdefault("lease_owner", None)
+        done.setdefault("lease_until", None)
+        self._outcomes.append(done)
+        self._written.set()
 
-    async def flush(self) -> None:
-        """Record the outcomes gathered so far (awaits a background write in progress)."""
-        flusher = self._flusher
-        if flusher is not None and flusher is not asyncio.current_task():
-            await flusher
-        async with self._flush_lock:
-            pending, blocked = self._pending, self._blocked
-            self._pending, self._blocked = [], []
-            if not pending:
-                return
+    async def _recorder(self) -> None:
+        """Writes outcomes as they come; a failed write is tried again, never dropped."""
+        delay = 0.5
+        while True:
+            await self._written.wait()
+            self._written.clear()
+            try:
+                await self._write()
+                delay = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("recording outcomes failed; trying again in %.1f s", delay)
+                self._written.set()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _write(self) -> None:
+        done, blocked = self._outcomes, self._blocked
+        if not done and not blocked:
+            return
+        self._outcomes, self._blocked = [], []
+        try:
             async with self.sessions() as session:
-                await repo.finish_many(session, pending)
+                await repo.finish_many(session, done)
                 if blocked:
                     await mark_unreachable(session, blocked, self.clock())
                 await session.commit()
+        except BaseException:
+            self._outcomes[:0], self._blocked[:0] = done, blocked  # kept, in order
+            raise
+        for outcome in done:
+            self._held.pop(int(str(outcome["id"])), None)
+
+    async def _keeper(self, stop: asyncio.Event) -> None:
+        """Extends the leases of the rows in hand (a flood wait or an outage may hold them
+        for minutes) and writes the heartbeat."""
+        every = min(self.config.lease_seconds / 3, self.config.heartbeat_seconds)
+        last_log = time.monotonic()
+        while not stop.is_set():
+            await _sleep(stop, every)
+            try:
+                await self._extend()
+                await self.heartbeat(active=True)
+            except Exception:
+                log.warning("extending leases failed; trying again", exc_info=True)
+            if time.monotonic() - last_log >= self.config.log_seconds:
+                last_log = time.monotonic()
+                log.info("sender %s: %s; in hand %s", self.owner, self.counters(), len(self._held))
+
+    async def _extend(self) -> None:
+        if not self._held:
+            return
+        until = self.clock() + timedelta(seconds=self.config.lease_seconds)
+        async with self.sessions() as session:
+            await repo.extend(session, self.owner, list(self._held), until)
+            await session.commit()
+
+    async def heartbeat(self, active: bool) -> None:
+        async with self.sessions() as session:
+            await status_repo.beat(
+                session, "sender", self.owner, self.clock(), {"active": active, **self.stats}
+            )
+            await session.commit()
+
+    def counters(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())) or "nothing yet"
 
     def _count(self, key: str) -> None:
         self.stats[key] = self.stats.get(key, 0) + 1
 
     async def release(self) -> None:
-        """Stop: drop the batch being prepared, record what was sent, give back the rest."""
-        if self._prefetch is not None:
-            self._prefetch.cancel()
+        """Stop: give back the rows in hand that were not sent, write what was."""
+        for attempt in range(20):
             try:
-                await self._prefetch
-            except asyncio.CancelledError:
-                pass
-            except Exception:  # its rows are given back below all the same
-                log.exception("preparing the next batch failed")
-            self._prefetch = None
-        await self.flush()
+                await self._write()
+                break
+            except Exception:
+                log.exception("recording outcomes at stop failed (%s)", attempt + 1)
+                await asyncio.sleep(0.5)
+        keep = {int(str(o["id"])) for o in self._outcomes}
+        unsent = [row_id for row_id in self._held if row_id not in keep]
         async with self.sessions() as session:
-            await repo.release(session, self.owner)
+            await repo.release(session, self.owner, unsent)
             await session.commit()
+        for row_id in unsent:
+            self._held.pop(row_id, None)
+        self._chats.clear()
+        while not self._ready.empty():
+            self._ready.get_nowait()
 
 
-class SenderLock:
-    """Who may send: the holder of a PostgreSQL advisory lock, or the one SQLite process."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._conn: AsyncConnection | None = None
-
-    @property
-    def postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
-    async def acquire(self) -> bool:
-        if not self.postgres:
-            return True
-        if self._conn is None:
-            self._conn = await self.engine.connect()
-        got = await self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
-        return bool(got)
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+SenderLock = ProcessLock  # the sender's: one active per database
 
 
-async def run(sender: Sender, lock: SenderLock, stop: asyncio.Event) -> None:
-    """The sender loop: wait for the lock, then send until stopped."""
+async def run(sender: Sender, lock: ProcessLock, stop: asyncio.Event) -> None:
+    """The sender loop: wait for the lock, then send until stopped or the lock is lost."""
     try:
         while not stop.is_set():
+            await _beat(sender, active=False)
             if not await lock.acquire():
                 await _sleep(stop, sender.config.lock_retry)
                 continue
             log.info("sender %s is active", sender.owner)
-            await _send_until_stopped(sender, stop)
+            if lock.postgres:
+                await _sleep(stop, sender.config.fence_grace)  # the old holder has stopped
+            watch = asyncio.create_task(_watch(lock, stop, sender.config.lock_check))
+            try:
+                await sender.run(stop, fenced=lambda: not lock.held)
+            finally:
+                watch.cancel()
+                await asyncio.gather(watch, return_exceptions=True)
+            if not lock.held and not stop.is_set():
+                log.warning("sender %s stopped: its lock was lost; waiting to take it again",
+                            sender.owner)  # fmt: skip
     finally:
-        await sender.release()
         await lock.close()
+        with contextlib.suppress(Exception):
+            await sender.heartbeat(active=False)
 
 
-async def _send_until_stopped(sender: Sender, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            taken = await sender.run_once()
-        except Exception:  # a database hiccup must not end the sender; it is logged
-            log.exception("sender batch failed")
-            taken = 0
-        if taken == 0:
-            await _sleep(stop, sender.config.idle_seconds)
+async def _watch(lock: ProcessLock, stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set() and await lock.check():
+        await _sleep(stop, every)
+
+
+async def _beat(sender: Sender, active: bool) -> None:
+    try:
+        await sender.heartbeat(active)
+    except Exception:
+        log.warning("writing the heartbeat failed", exc_info=True)
+
+
+async def _finish(tasks: list[asyncio.Task[None]], within: float) -> None:
+    """Let these tasks end (a send in flight completes and is recorded); cancel stragglers."""
+    _done, pending = await asyncio.wait(tasks, timeout=within)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

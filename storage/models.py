@@ -380,7 +380,8 @@ class Schedule(Base):
     minute: Mapped[int] = mapped_column(Integer, default=8 * 60)  # local minute of the day
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=7 * 60)
-    timezone: Mapped[str] = mapped_column(String(64))
+    # None: the organisation's (NEUGUONG_TIMEZONE), so a changed default applies
+    timezone: Mapped[str | None] = mapped_column(String(64))
     paused_until: Mapped[date | None] = mapped_column(Date)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
@@ -497,3 +498,15 @@ class JobRun(Base):
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UTCDateTime())
     items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RuntimeStatus(Base):
+    """A running part's heartbeat: the sender (one per process, one of them active), the
+    pollers; its counters in `detail`."""
+
+    __tablename__ = "runtime_status"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)

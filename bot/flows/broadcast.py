@@ -277,17 +277,38 @@ async def _other(ctx: Ctx, action: str, number: int | None) -> None:
         ctx.reply(views.home(ctx, "bc.dropped"))
     elif action == "l":
         await _recent(ctx)
-    elif action == "s" and number is not None:
+    elif number is not None:
+        await _about(ctx, action, number)
+    else:
+        ctx.say("button.expired")
+
+
+async def _about(ctx: Ctx, action: str, number: int) -> None:
+    """What can be done with a broadcast already made: status, cancel, resend unknowns."""
+    if action == "s":
         await _status(ctx, number)
-    elif action == "c" and number is not None:
+    elif action == "c":
         await _status(ctx, number, edit=False)
         confirm = rows(ctx.choice("bc.cancel_yes", f"bc:cc:{number}"))
         ctx.reply(Screen(ctx.t("bc.cancel_ask", id=number), confirm))
-    elif action == "cc" and number is not None:
+    elif action == "cc":
         found = await broadcasts.cancel(ctx.session, ctx.actor, number, ctx.now)
         ctx.reply(Screen(ctx.t("bc.cancelled", id=number, n=found.cancelled), edit=True))
+    elif action in ("ru", "ruok"):
+        await _resend(ctx, number, confirmed=action == "ruok")
     else:
         ctx.say("button.expired")
+
+
+async def _resend(ctx: Ctx, broadcast_id: int, confirmed: bool) -> None:
+    """Send again where delivery is unknown, after saying what that risks."""
+    found = await broadcasts.status_of(ctx.session, ctx.actor, broadcast_id)
+    if not confirmed:
+        yes = rows(ctx.choice("bc.resend_yes", f"bc:ruok:{broadcast_id}"))
+        ctx.reply(Screen(ctx.t("bc.resend_ask", id=broadcast_id, n=found.unknown), yes))
+        return
+    again = await broadcasts.resend_unknown(ctx.session, ctx.actor, broadcast_id, ctx.now)
+    ctx.reply(Screen(ctx.t("bc.resent", id=broadcast_id, n=again), edit=True))
 
 
 def register(router: Router) -> None:

@@ -141,7 +141,7 @@ async def _ask_close(ctx: Ctx, campaign_id: int, _extra: str) -> None:
 
 
 async def _close(ctx: Ctx, campaign_id: int, _extra: str) -> None:
-    campaign = await svc.close(ctx.session, ctx.actor, campaign_id)
+    campaign = await svc.close(ctx.session, ctx.actor, campaign_id, ctx.now)
     ctx.reply(Screen(ctx.t("campaign.closed", year=campaign.year), edit=True))
 
 

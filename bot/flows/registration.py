@@ -146,9 +146,7 @@ async def _to_confirm(ctx: Ctx, data: dict[str, object]) -> None:
 async def _finish(ctx: Ctx) -> None:
     data = ctx.data
     try:
-        done = await register_member(
-            ctx.session, ctx.actor, _invite_id(data), data, ctx.now, ctx.config.zone.key
-        )
+        done = await register_member(ctx.session, ctx.actor, _invite_id(data), data, ctx.now)
     except DomainError as error:
         if not error.key.startswith("invite."):
             raise

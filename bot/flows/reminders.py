@@ -3,7 +3,8 @@ reminder itself."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import views
 from bot.context import Ctx
@@ -33,6 +34,7 @@ async def on_show(ctx: Ctx, edit: bool = False) -> None:
         ctx.choice("remind.set_time", "r:m:t", value=values["time"]),
         ctx.choice("remind.set_quiet", "r:m:q", value=values["quiet"]),
         ctx.choice("remind.set_pause", "r:m:p", value=values["paused"]),
+        ctx.choice("remind.set_zone", "r:m:z", value=_zone_label(prefs.timezone, ctx.now)),
         width=1,
     )
     ctx.reply(Screen(text, buttons, edit=edit))
@@ -66,10 +68,13 @@ async def _menu(ctx: Ctx, which: str) -> None:
     """One setting's choices, the current one marked ✓, and the way back."""
     prefs = await svc.get(ctx.session, ctx.actor, ctx.config.zone.key, ctx.now)
     found = _CHOICES.get(which)
-    if found is None:
+    if which == "z":
+        key, choices, width = await _zones(ctx, prefs)
+    elif found is None:
         ctx.say("button.expired")
         return
-    key, choices, width = found(ctx, prefs)
+    else:
+        key, choices, width = found(ctx, prefs)
     back = (ctx.choice("nav.back", "r:m:home"),)
     ctx.reply(Screen(ctx.t(key), rows(*choices, width=width) + (back,), edit=True))
 
@@ -113,6 +118,27 @@ def _pauses(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
     return "remind.ask_pause", found, 1
 
 
+def _zone_label(zone: str, now: datetime) -> str:
+    """'Ho Chi Minh (UTC+07:00)'."""
+    offset = now.astimezone(ZoneInfo(zone)).strftime("%z")
+    city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} (UTC{offset[:3]}:{offset[3:]})"
+
+
+async def _zones(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
+    chosen = await svc.own_zone(ctx.session, ctx.actor, ctx.now)
+    own = Choice(
+        _marked(ctx.t("remind.zone_default", zone=_zone_label(ctx.config.zone.key, ctx.now)),
+                chosen is None),
+        "r:z:d",
+    )  # fmt: skip
+    found = [
+        Choice(_marked(_zone_label(z, ctx.now), z == chosen), f"r:z:{n}")
+        for n, z in enumerate(svc.ZONES)
+    ]
+    return "remind.ask_zone", [own, *found], 1
+
+
 _CHOICES = {"c": _cadences, "d": _days, "t": _times, "q": _quiet, "p": _pauses}
 
 
@@ -137,6 +163,8 @@ async def on_button(ctx: Ctx) -> None:
         )
     elif action == "p" and value is not None:
         await _pause(ctx, value)
+    elif action == "z" and len(fields) > 1:
+        await _set_zone(ctx, fields[1])
     elif action == "sn" and value is not None:
         await _snooze(ctx, value)
         return
@@ -144,6 +172,18 @@ async def on_button(ctx: Ctx) -> None:
         ctx.say("button.expired")
         return
     await on_show(ctx, edit=True)
+
+
+async def _set_zone(ctx: Ctx, pick: str) -> None:
+    number = views.number(pick)
+    zone = (
+        None
+        if pick == "d"
+        else svc.ZONES[number]
+        if number is not None and number < len(svc.ZONES)
+        else ""
+    )
+    await svc.change(ctx.session, ctx.actor, ctx.now, timezone=zone)
 
 
 async def _pause(ctx: Ctx, days: int) -> None:

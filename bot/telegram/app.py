@@ -3,23 +3,24 @@ webhook, the commands menu, and the outbox channel."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.context import BotConfig
 from bot.i18n import LANGUAGES, t
+from bot.networks import Fatal, as_poller
 from bot.runtime import Runtime
-from bot.screens import Delivery
 from bot.settings import Settings
 from bot.telegram import handlers
+from bot.telegram.limiter import ReplyLimiter
 from bot.telegram.outbound import TelegramChannel
-from bot.telegram.render import show
+from jobs.limits import Limiter
 from storage.repos import updates
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,13 @@ def file_base_url(base_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, limiter: Limiter) -> Application:  # type: ignore[type-arg]
     app = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .rate_limiter(ReplyLimiter(limiter))
         .build()
     )
     handlers.register(app)
@@ -106,35 +108,6 @@ async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
     await app.bot.set_my_commands(default, BotCommandScopeDefault())
 
 
-async def receive(app: Application, settings: Settings, webhook: bool) -> None:  # type: ignore[type-arg]
-    """Long polling, or PTB's webhook server checking Telegram's secret token header."""
-    assert app.updater is not None
-    allowed = ["message", "callback_query"]
-    if not webhook:
-        await app.updater.start_polling(allowed_updates=allowed)
-        return
-    url, secret = settings.webhook()
-    await app.updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=settings.webhook_path,
-        webhook_url=url,
-        secret_token=secret,
-        allowed_updates=allowed,
-    )
-
-
-def bot_config(settings: Settings, username: str) -> BotConfig:
-    return BotConfig(
-        bot_username=username,
-        default_language=settings.default_language,
-        zone=settings.zone,
-        root_admins=frozenset(("telegram", str(i)) for i in settings.admin_telegram_ids),
-        invite_days=settings.invite_days,
-        invite_uses=settings.invite_uses,
-    )
-
-
 async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Update claims only guard against redelivery, which Telegram does within a day."""
     async with sessions() as session:
@@ -143,42 +116,85 @@ async def forget_old_updates(sessions: async_sessionmaker[AsyncSession]) -> None
 
 
 CHANNEL = handlers.CHANNEL
-Deliver = Callable[[Delivery], Awaitable[None]]
+ALLOWED = ["message", "callback_query"]
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The PTB application, initialised and started (updates come with `receive_with`)."""
-    app = build_application(settings)
-    async with app:
-        await app.start()
+class TelegramNetwork:
+    """The bot on Telegram: connect (getMe), then updates by long polling — in one process
+    at a time — or by webhook."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        engine: AsyncEngine,
+        limiter: Limiter,
+        webhook: bool,
+    ) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.engine = engine
+        self.limiter = limiter
+        self.webhook = webhook
+        self.channel = TelegramChannel(settings.token(), settings.telegram_api_base_url)
+        self.app: Application | None = None  # type: ignore[type-arg]
+
+    async def connect(self) -> None:
+        if self.app is not None:
+            return
+        app = build_application(self.settings, self.limiter)
         try:
-            yield app
+            await app.initialize()  # getMe
+        except InvalidToken as error:
+            raise Fatal("telegram token refused") from error
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.shutdown()
+            raise
+        app.bot_data[handlers.RUNTIME] = self.runtime
+        self.runtime.config.bot_username = app.bot.username or ""
+        await app.start()
+        self.app = app
+
+    async def receive(self, stop: asyncio.Event) -> None:
+        app = self.app
+        assert app is not None
+        assert app.updater is not None
+        await set_commands(app)
+        if self.webhook:
+            url, secret = self.settings.webhook()
+            await app.updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=self.settings.webhook_path,
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=ALLOWED,
+            )
+            await stop.wait()
+            return
+        await as_poller(self.engine, self.name, stop, self._poll)
+
+    async def _poll(self, until: asyncio.Event) -> None:
+        app = self.app
+        assert app is not None
+        assert app.updater is not None
+        await app.bot.delete_webhook()
+        await app.updater.start_polling(allowed_updates=ALLOWED)
+        try:
+            await until.wait()
         finally:
+            if app.updater.running:
+                await app.updater.stop()
+
+    async def close(self) -> None:
+        app, self.app = self.app, None
+        if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
-            await app.stop()
-
-
-def outbound(settings: Settings) -> TelegramChannel:
-    return TelegramChannel(settings.token(), settings.telegram_api_base_url)
-
-
-async def receive_with(
-    app: Application,  # type: ignore[type-arg]
-    settings: Settings,
-    runtime: Runtime,
-    deliver: Deliver,
-    webhook: bool,
-) -> None:
-    """Hand updates to the runtime; notices for other networks go through `deliver`."""
-    app.bot_data[handlers.RUNTIME] = runtime
-    app.bot_data[handlers.DELIVER] = deliver
-    if not webhook:
-        await app.bot.delete_webhook()
-    await set_commands(app)
-    await receive(app, settings, webhook)
-
-
-async def show_delivery(app: Application, delivery: Delivery) -> None:  # type: ignore[type-arg]
-    await show(app.bot, delivery.chat_id, delivery.screen)
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        await self.channel.close()

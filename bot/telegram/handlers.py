@@ -17,7 +17,6 @@ from bot.telegram.render import show
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 RUNTIME = "runtime"
-DELIVER = "deliver"  # notices for people on other networks
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -120,14 +119,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: O
     chat = update.effective_chat
     assert chat is not None
     edit_id = query.message.message_id if query is not None and query.message else None
-    for screen in outcome.replies:
-        await show(context.bot, chat.id, screen, edit_id)
-    deliver = context.application.bot_data.get(DELIVER)
-    for delivery in outcome.deliveries:
-        if delivery.channel == CHANNEL:
-            await show(context.bot, delivery.chat_id, delivery.screen)
-        elif deliver is not None:
-            await deliver(delivery)
+    for screen in outcome.replies:  # notices to others went to the outbox with the change
+        await show(context.bot, chat.id, screen, edit_id, update.update_id)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

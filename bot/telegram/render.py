@@ -41,17 +41,24 @@ def markup(screen: Screen) -> Markup:
     return None
 
 
-async def show(bot: Bot, chat_id: int | str, screen: Screen, edit_id: int | None = None) -> None:
-    """Send (or edit in place) one screen; a failure is logged, never raised to the user."""
+async def show(
+    bot: Bot,
+    chat_id: int | str,
+    screen: Screen,
+    edit_id: int | None = None,
+    update_id: int | None = None,
+) -> None:
+    """Send (or edit in place) one screen; the rate limiter has retried what could be
+    retried, so a failure left is logged with the update it answers, never raised."""
     try:
         editable = screen.edit and not screen.menu and not screen.remove_menu
         if editable and edit_id is not None and await _edit(bot, chat_id, screen, edit_id):
             return
         await _send(bot, chat_id, screen)
     except Forbidden as error:
-        log.info("chat %s unreachable: %s", chat_id, error.message)
+        log.info("update %s: chat %s unreachable: %s", update_id, chat_id, error.message)
     except TelegramError as error:
-        log.warning("sending to %s failed: %s", chat_id, error)
+        log.warning("update %s: the answer to chat %s was not sent: %s", update_id, chat_id, error)
 
 
 async def _edit(bot: Bot, chat_id: int | str, screen: Screen, message_id: int) -> bool:

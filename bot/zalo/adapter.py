@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -29,13 +29,15 @@ from bot.context import Incoming
 from bot.i18n import t
 from bot.numbered import Option, match, render
 from bot.runtime import Runtime
-from bot.screens import Delivery, Outcome, Screen
+from bot.screens import Outcome, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
 from bot.zalo.files import FileLinks, attach
+from jobs.limits import Limiter, Limits
 from storage.repos import prompts
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
+REPLY_ATTEMPTS = 4
 INVITE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9_-]{32})$")  # a link's token, typed or pasted
 CONTENT = {
     "message.image.received": "photo",
@@ -106,7 +108,6 @@ def _text_parts(text: str) -> dict[str, Any]:
     return {"text": text}
 
 
-Deliver = Callable[[Delivery], Awaitable[None]]
 Rendered = tuple[list[str], list[Option], str | None]  # parts, choices, a photo's link
 
 
@@ -118,16 +119,16 @@ class ZaloBot:
         client: ZaloClient,
         runtime: Runtime,
         sessions: async_sessionmaker[AsyncSession],
-        deliver: Deliver,
         clock: Callable[[], datetime],
         links: FileLinks | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.links = links
         self.client = client
         self.runtime = runtime
         self.sessions = sessions
-        self.deliver = deliver
         self.clock = clock
+        self.limiter = limiter or Limiter(Limits(0))
 
     async def handle(self, payload: Any) -> None:
         incoming = to_incoming(payload)
@@ -136,8 +137,6 @@ class ZaloBot:
         incoming, shown = await self._resolve(incoming)
         outcome = await self.runtime.handle(incoming)
         await self._show_outcome(incoming.chat_id, outcome, shown)
-        for delivery in outcome.deliveries:
-            await self.deliver(delivery)
 
     async def _resolve(self, incoming: Incoming) -> tuple[Incoming, list[Option]]:
         """A typed answer to numbered choices becomes the choice it names."""
@@ -177,13 +176,6 @@ class ZaloBot:
                 except (ZaloError, httpx.HTTPError) as error:
                     log.warning("sending a photo to zalo chat %s failed: %s", chat_id, error)
 
-    async def show(self, chat_id: str, screens: list[Screen], lang: str) -> None:
-        """A notice for this chat (from another person's action): sent, choices remembered."""
-        rendered = [await self._render(screen, lang) for screen in screens]
-        if rendered:
-            await self._remember(chat_id, rendered[-1][1])
-        await self._send_all(chat_id, rendered)
-
     async def _repeat(self, chat_id: str, shown: list[Option], lang: str) -> None:
         lines = "\n".join(f"{o.number}. {o.label}" for o in shown)
         await self._send(chat_id, t(lang, "numbered.again") + "\n\n" + lines)
@@ -196,10 +188,28 @@ class ZaloBot:
             await session.commit()
 
     async def _send(self, chat_id: str, text: str) -> None:
-        try:
-            await self.client.send_message(chat_id, text)
-        except (ZaloError, httpx.HTTPError) as error:
-            log.warning("sending to zalo chat %s failed: %s", chat_id, error)
+        """A reply: ahead of the outbox in the shared budget, retried on a 429 or a failure
+        before sending; one that still fails is logged."""
+        for attempt in range(1, REPLY_ATTEMPTS + 1):
+            await self.limiter.wait(chat_id, reply=True)
+            try:
+                await self.client.send_message(chat_id, text)
+                self.limiter.succeeded()
+                return
+            except ZaloError as error:
+                if error.code != 429 and error.status < 500 or attempt == REPLY_ATTEMPTS:
+                    log.warning("the answer to zalo chat %s was not sent: %s", chat_id, error)
+                    return
+                if error.code == 429 or error.status == 429:
+                    self.limiter.rate_limited(chat_id, 1.0)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                if attempt == REPLY_ATTEMPTS:
+                    log.warning("the answer to zalo chat %s was not sent: %s", chat_id, error)
+                    return
+            except httpx.HTTPError as error:  # it may have arrived: not sent again
+                log.warning("the answer to zalo chat %s may not have arrived: %s", chat_id, error)
+                return
+            await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
 
     async def poll(self, stop: asyncio.Event, wait: int = 30) -> None:
         """Long polling until `stop`; errors back off and are retried, never fatal."""

@@ -265,3 +265,18 @@ async def report_message(session: AsyncSession, broadcast_id: int) -> str | None
         )
     )
     return str(found) if found else None
+
+
+async def requeue_unknown(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+    """The announcement's messages of unknown delivery, pending again."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == KIND,
+            OutboxMessage.subject_id == broadcast_id,
+            OutboxMessage.state == "unknown",
+        )
+        .values(state="pending", not_before=now, error="resent: delivery unknown", attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

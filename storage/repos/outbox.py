@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import OutboxMessage
+from storage.sql import among
 from storage.types import sqlite_datetime
 
 PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN, OBSOLETE = (
@@ -51,6 +52,7 @@ class OutboxRow:
     attempts: int
     subject_id: int | None = None
     payload: dict[str, object] | None = None
+    created_at: datetime | None = None
 
 
 Recipient = tuple[str | None, str | None, int | None]  # channel, chat id, user id
@@ -66,6 +68,7 @@ def pending(
     payload: dict[str, object] | None = None,
     text: str | None = None,
     not_before: datetime | None = None,
+    markup: list[list[dict[str, str]]] | None = None,
 ) -> dict[str, object]:
     """A row for `add_many`: a message to send from `not_before` (now by default); without
     text, it is composed when sent from its kind, subject and payload (jobs/compose.py)."""
@@ -78,7 +81,7 @@ def pending(
         "subject_id": subject,
         "payload": payload,
         "text": text,
-        "markup": None,
+        "markup": markup,
         "state": PENDING,
         "attempts": 0,
         "not_before": not_before or now,
@@ -172,10 +175,10 @@ _SQLITE_INSERT = (
 )
 
 
-# Kinds that go before the queue: an admin's delivery report must not wait behind the
-# 150,000 messages it reports on.
-URGENT = ("broadcast_report",)
-URGENT_LIMIT = 20
+# Kinds that go before the queue: a notice caused by someone's action (a submission to
+# approve, an approval to hear of) and an admin's delivery report must not wait behind the
+# 150,000 reminders or announcements ahead of them.
+URGENT = ("notice", "broadcast_report")
 
 
 async def claim(
@@ -185,14 +188,20 @@ async def claim(
     urgent kinds first."""
     due = or_(
         and_(OutboxMessage.state == PENDING, OutboxMessage.not_before <= now),
-        and_(OutboxMessage.state == SENDING, OutboxMessage.lease_until < now),
+        # a dead sender's rows, once their lease ran out; never this sender's own (their
+        # outcome may be waiting to be written)
+        and_(
+            OutboxMessage.state == SENDING,
+            OutboxMessage.lease_until < now,
+            OutboxMessage.lease_owner != owner,
+        ),
     )
     postgres = session.get_bind().dialect.name == "postgresql"
     urgent = (
         select(OutboxMessage.id)
         .where(OutboxMessage.kind.in_(URGENT), due)
         .order_by(OutboxMessage.id)
-        .limit(min(URGENT_LIMIT, limit))
+        .limit(limit)
     )
     if postgres:
         urgent = urgent.with_for_update(skip_locked=True)
@@ -230,6 +239,7 @@ _ROW_COLUMNS = (
     OutboxMessage.attempts,
     OutboxMessage.subject_id,
     OutboxMessage.payload,
+    OutboxMessage.created_at,
 )
 
 
@@ -277,14 +287,48 @@ async def finish_many(session: AsyncSession, results: Sequence[dict[str, object]
         await conn.exec_driver_sql(f"UPDATE outbox SET {assignments} WHERE id = ?", params)
 
 
-async def release(session: AsyncSession, owner: str) -> None:
-    """Give back rows this sender still holds (orderly shutdown)."""
+async def release(session: AsyncSession, owner: str, ids: Sequence[int]) -> None:
+    """Give back rows this sender holds and did not send (stopping, or its lock lost)."""
+    if not ids:
+        return
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.state == SENDING, OutboxMessage.lease_owner == owner)
+        .where(
+            among(session.get_bind().dialect, OutboxMessage.id, ids),
+            OutboxMessage.state == SENDING,
+            OutboxMessage.lease_owner == owner,
+        )
         .values(state=PENDING, lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def extend(session: AsyncSession, owner: str, ids: Sequence[int], until: datetime) -> None:
+    """Keep the lease of rows still in this sender's hand."""
+    if not ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            among(session.get_bind().dialect, OutboxMessage.id, ids),
+            OutboxMessage.state == SENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def cancelled_broadcasts(session: AsyncSession, ids: set[int | None]) -> set[int]:
+    from storage.models import Broadcast
+
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(Broadcast.id).where(Broadcast.id.in_(wanted), Broadcast.state == "cancelled")
+    )
+    return set(rows)
 
 
 async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:

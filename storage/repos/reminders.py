@@ -99,12 +99,15 @@ async def _members(session: AsyncSession, member_ids: Sequence[int]) -> dict[int
         language,
         preferred,
     ) in rows:
-        if member_id in found and channel == preferred != found[member_id].channel:
-            # the person chose this network for reminders: reach them there
-            found[member_id] = replace(
-                found[member_id], channel=channel, chat_id=chat_id,
-                unreachable=unreachable_at is not None,
-            )  # fmt: skip
+        if member_id in found:
+            # another account: better if it works and the one kept does not, or if it is on
+            # the network the person chose for reminders and works
+            kept = found[member_id]
+            works = unreachable_at is None and chat_id is not None
+            if works and (kept.unreachable or (channel == preferred != kept.channel)):
+                found[member_id] = replace(
+                    kept, channel=channel, chat_id=chat_id, unreachable=False
+                )
             continue
         if member_id not in found:
             found[member_id] = MemberYear(

@@ -23,7 +23,7 @@ class ScheduleDTO:
     minute: int
     quiet_start: int
     quiet_end: int
-    timezone: str
+    timezone: str | None  # None: the organisation's
     paused_until: date | None
     snoozed_until: datetime | None
     next_due_at: datetime | None
@@ -76,9 +76,7 @@ async def get(session: AsyncSession, member_id: int) -> ScheduleDTO | None:
     return to_dto(row) if row else None
 
 
-async def ensure(
-    session: AsyncSession, member_id: int, timezone: str, now: datetime
-) -> ScheduleDTO:
+async def ensure(session: AsyncSession, member_id: int, now: datetime) -> ScheduleDTO:
     row = await session.get(Schedule, member_id)
     if row is None:
         row = Schedule(
@@ -88,7 +86,7 @@ async def ensure(
             minute=8 * 60,
             quiet_start=21 * 60,
             quiet_end=7 * 60,
-            timezone=timezone,
+            timezone=None,  # the organisation's, until the member chooses
             next_due_at=now,
             missed=0,
             escalated=False,
@@ -126,6 +124,24 @@ async def wake(session: AsyncSession, member_ids: Sequence[int], now: datetime) 
     await session.execute(
         update(Schedule)
         .where(Schedule.member_id.in_(list(member_ids)))
+        .values(next_due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def wake_under(session: AsyncSession, path: str, now: datetime) -> None:
+    """Ask the planner to look again at every member under this unit path (a campaign opened
+    or changed there: what is due for them changed)."""
+    from storage.models import Member, Unit
+
+    under = (
+        select(Member.id)
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(Unit.path.startswith(path, autoescape=True), Member.status == "active")
+    )
+    await session.execute(
+        update(Schedule)
+        .where(Schedule.member_id.in_(under))
         .values(next_due_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -47,7 +47,9 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.log = cwd / "bot.log"
 
-    async def start(self) -> None:
+    async def start(self, wait_polling: bool = True) -> None:
+        """Start `neuguong run`; ready when it polls (or, for a process that is not the
+        poller, when it says it is running)."""
         polls = self.api.polls
         with self.log.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
@@ -58,12 +60,16 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
             )
         exited = asyncio.create_task(self.proc.wait())
-        polling = asyncio.create_task(self.api.wait_for(lambda: self.api.polls > polls, 60))
+        ready = (lambda: self.api.polls > polls) if wait_polling else self._running
+        polling = asyncio.create_task(self.api.wait_for(ready, 60))
         done, pending = await asyncio.wait({exited, polling}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         if exited in done or polling.exception() is not None:
             raise AssertionError(self.log.read_text())
+
+    def _running(self) -> bool:
+        return "running on" in self.log.read_text()
 
     async def kill(self) -> None:
         assert self.proc is not None

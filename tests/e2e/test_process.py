@@ -33,8 +33,8 @@ async def test_run_with_only_a_token_creates_sqlite_and_polls(
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         assert {"units", "members", "invites", "conversations", "alembic_version"} <= tables
         methods = [m for m, _ in botapi.calls]
-        assert methods[:2] == ["getMe", "deleteWebhook"]
-        assert "getUpdates" in methods
+        assert methods[0] == "getMe"
+        assert methods.index("deleteWebhook") < methods.index("getUpdates")
         assert [c["command"] for c in botapi.commands[("default", "vi")]][:3] == [
             "start",
             "dangky",

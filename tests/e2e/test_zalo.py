@@ -353,7 +353,9 @@ async def test_in_webhook_mode_charts_and_sheets_come_by_link(
         ZALO_WEBHOOK_PORT=port, NEUGUONG_PLANNER_SECONDS=3600,
     )  # fmt: skip
     try:
-        await planner.tick(sessions, clock.now, reports=ReportTime(HANOI))
+        files = running.settings.file_channels()  # webhook mode: Zalo gets files by link
+        assert files == {"telegram", "zalo"}
+        await planner.tick(sessions, clock.now, reports=ReportTime(HANOI, files=files))
         await zaloapi.wait_for(lambda: len(zaloapi.sent.get("z-binh", [])) >= 4)
         sent = zaloapi.sent["z-binh"]
         assert "BÁO CÁO TUẦN" in sent[0].text

@@ -33,6 +33,12 @@ INT_FIELDS = {"offset", "limit", "timeout", "message_id", "retry_after"}
 SENDING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "sendMediaGroup"}
 
 
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance"
+    " is running"
+)
+
+
 @dataclass
 class Event:
     """One thing the user sees arrive: a new message, or an edit of an earlier one."""
@@ -78,6 +84,7 @@ class Fault:
     retry_after: int | None = None
     description: str = ""
     delay: float = 0.0
+    chat: int | None = None  # only requests to this chat
 
 
 class FakeBotAPI:
@@ -107,6 +114,10 @@ class FakeBotAPI:
         self.rng = random.Random(7)
         self.files: dict[str, bytes] = {}  # file id -> what a user uploaded (getFile serves it)
         self.rate_limit: float = 0.0  # answer 429 above this many sendMessage calls a second
+        self.chat_rate: float = 0.0  # answer 429 to a chat written to within this many seconds
+        self._last_in_chat: dict[int, float] = {}
+        self.conflicts = 0  # 409s answered to overlapping pollers
+        self._poll_generation = 0
         self._recent: deque[float] = deque()
         self.journal: list[tuple[int, str, Any]] = []  # (chat, "user"|"bot", what), in order
         self.changed = asyncio.Condition()
@@ -141,6 +152,8 @@ class FakeBotAPI:
         self.calls.append((method, params))
         refusal = await self._refusal(method, params)
         if refusal is not None:
+            async with self.changed:  # a test may be waiting to see the refused call
+                self.changed.notify_all()
             return refusal
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
@@ -178,7 +191,7 @@ class FakeBotAPI:
 
     async def _refusal(self, method: str, params: dict[str, Any]) -> web.Response | None:
         """Faults the test asked for, delays, rate limits and blocked chats."""
-        fault = self._fault(method)
+        fault = self._fault(method, params.get("chat_id"))
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -186,7 +199,7 @@ class FakeBotAPI:
                 return self._error(fault.status, fault.description, fault.retry_after)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
-        limited = self._rate_limited(method)
+        limited = self._rate_limited(method) or self._chat_limited(method, params)
         if limited is not None:
             return limited
         chat = params.get("chat_id")
@@ -227,9 +240,22 @@ class FakeBotAPI:
         self._recent.append(now)
         return None
 
-    def _fault(self, method: str) -> Fault | None:
+    def _chat_limited(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Like Telegram: more than one message a second to one chat earns that chat a 429."""
+        chat = params.get("chat_id")
+        if not self.chat_rate or method not in SENDING or chat is None:
+            return None
+        now, key = time.monotonic(), int(chat)
+        if now - self._last_in_chat.get(key, -1e9) < self.chat_rate:
+            self.too_many = getattr(self, "too_many", 0) + 1
+            return self._error(429, "Too Many Requests: retry after 1", 1)
+        self._last_in_chat[key] = now
+        return None
+
+    def _fault(self, method: str, chat: Any = None) -> Fault | None:
         for fault in self.faults:
-            if fault.times > 0 and fault.method in (method, "*"):
+            wrong_chat = fault.chat is not None and (chat is None or int(chat) != fault.chat)
+            if fault.times > 0 and fault.method in (method, "*") and not wrong_chat:
                 fault.times -= 1
                 return fault
         return None
@@ -274,7 +300,18 @@ class FakeBotAPI:
         return self.commands.get((scope, params.get("language_code", "")), [])
 
     async def m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long polling, as Telegram does it: a second poller's request ends the first one's
+        with 409 Conflict ("terminated by other getUpdates request")."""
         self.polls += 1
+        self._poll_generation += 1
+        mine = self._poll_generation
+        found = await self._poll(params, mine)
+        if mine != self._poll_generation:  # another poller came meanwhile: this one ends
+            self.conflicts += 1
+            raise ApiError(409, CONFLICT)
+        return found
+
+    async def _poll(self, params: dict[str, Any], mine: int) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
         if offset:
             self.offset = max(self.offset, offset)
@@ -282,7 +319,12 @@ class FakeBotAPI:
         deadline = time.monotonic() + float(params.get("timeout", 0) or 0)
         async with self.changed:
             self.changed.notify_all()
-            while not self.updates and not self.draining and time.monotonic() < deadline:
+            while (
+                not self.updates
+                and not self.draining
+                and mine == self._poll_generation
+                and time.monotonic() < deadline
+            ):
                 try:
                     await asyncio.wait_for(self.changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
@@ -425,8 +467,9 @@ class FakeBotAPI:
         retry_after: int | None = None,
         description: str = "Internal Server Error",
         delay: float = 0.0,
+        chat: int | None = None,
     ) -> None:
-        self.faults.append(Fault(method, status, times, retry_after, description, delay))
+        self.faults.append(Fault(method, status, times, retry_after, description, delay, chat))
 
 
 class FakeUser:

@@ -37,7 +37,8 @@ async def setup(sessions: Sessions, deadline: date) -> None:
         sessions, CELL, [(51, Role.MEMBER, "Nguyễn Văn An"), (52, Role.MEMBER, "Lê Thị Cúc")]
     )
     async with sessions() as s:
-        await campaigns.create(s, None, cell, 2027, THEME, date(2027, 1, 4), deadline, START)
+        opened = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)  # before any tick of these tests
+        await campaigns.create(s, None, cell, 2027, THEME, date(2027, 1, 4), deadline, opened)
         await s.commit()
 
 

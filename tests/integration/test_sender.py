@@ -71,7 +71,6 @@ def fast_sender(sessions: Sessions, channel: TelegramChannel, **limits: float) -
         concurrency=16,
         backoff_base=0.01,
         backoff_cap=0.05,
-        max_attempts=30,
         limits=Limits(**limits),
     )
     return Sender(sessions, {"telegram": channel}, now, config)
