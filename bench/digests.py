@@ -29,9 +29,9 @@ from bench.common import cpu_reference, drop_pg, print_table, report, scratch_pg
 from bench.dataset import build as build_province
 from domain.digest import reported_week
 from domain.reports import build
-from jobs.report_files import chart_png, digest_xlsx
-from jobs.report_text import digest_text
 from jobs.tuning import tune_gc
+from render.report_files import chart_png, digest_xlsx
+from render.report_text import digest_text
 from storage.db import make_engine, make_sessionmaker
 from storage.dto import UnitDTO
 from storage.migrate import upgrade

@@ -19,6 +19,9 @@ async def main(rate_limit: float) -> None:
         if line.strip() == "stats":
             sent = sum(len(v) for v in api.events.values())
             print(f"{sent} {getattr(api, 'too_many', 0)}", flush=True)
+        if line.strip() == "texts":  # how many distinct texts arrived, and how many twice
+            seen = [e.text for chat in api.events.values() for e in chat]
+            print(f"{len(set(seen))} {len(seen) - len(set(seen))}", flush=True)
         if line.strip() == "reset":
             api.events.clear()
             api.too_many = 0

@@ -117,7 +117,7 @@ def _print_plan(console: Console, lang: str, found: ImportCheck) -> None:
             units.add_row(unit.path, plain(lang, f"kind.{unit.kind.value}"))
         console.print(units)
     if found.moves:
-        from jobs.admin_files import MOVE_COLUMNS
+        from render.admin_files import MOVE_COLUMNS
 
         typer.echo(plain(lang, "imp.moves", n=len(found.moves)))
         moves = RichTable(*(plain(lang, f"admin.col_{c}") for c in MOVE_COLUMNS))
@@ -144,7 +144,7 @@ def _print_result(lang: str, done: ImportResult, skipped: int) -> None:
 
 
 def _write_links(lang: str, done: ImportResult, target: Path | None, username: str) -> None:
-    from jobs.admin_files import links_xlsx
+    from render.admin_files import links_xlsx
 
     path = target or Path(f"link-moi-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
     data = links_xlsx(lang, done.links, lambda token: f"https://t.me/{username}?start={token}")
@@ -159,7 +159,7 @@ def broadcast_status(
     """Where a broadcast stands: sent, pending, unreachable, failed."""
 
     async def work(settings: Settings) -> None:
-        from jobs.broadcasts import report_text
+        from render.broadcast_text import report_text
 
         async def read(session: AsyncSession) -> broadcasts.Status:
             found = await broadcast_repo.get(session, broadcast_id)
@@ -196,7 +196,7 @@ def audit_export(file: Annotated[Path, typer.Argument(help="The XLSX to write")]
     """Write the whole audit log to a spreadsheet."""
 
     async def work(settings: Settings) -> None:
-        from jobs.admin_files import audit_xlsx
+        from render.admin_files import audit_xlsx
 
         entries = await _in_session(settings, lambda s: audit.everything(s, None))
         lang = settings.default_language

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import BotConfig, Ctx, Incoming
+from bot.i18n import t
 from bot.router import Router
 from bot.screens import Outcome, Screen
 from domain.errors import DomainError
@@ -28,6 +30,20 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def _files_made(outcome: Outcome) -> Outcome:
+    """Charts, workbooks and PDFs described by the flows, made now: after the commit (no
+    lock held) and off the loop (render/offload.py)."""
+    if not any(s.attachment is not None and s.attachment.make for s in outcome.replies):
+        return outcome
+    made = []
+    for screen in outcome.replies:
+        if screen.attachment is not None and screen.attachment.make is not None:
+            screen = replace(screen, attachment=await screen.attachment.ready())
+        made.append(screen)
+    outcome.replies = made
+    return outcome
 
 
 class Runtime:
@@ -45,13 +61,19 @@ class Runtime:
         self.queued: Callable[[], None] = lambda: None  # told when notices were queued
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        """Handle one update; a conflict with another process is retried once."""
+        """Handle one update; a conflict with another process is retried once, and a second
+        one is logged and answered (nothing changed, the person may try again). Files the
+        answer carries are made after the transaction, off the event loop."""
         for attempt in (1, 2):
             try:
-                return await self._handle(incoming)
+                return await _files_made(await self._handle(incoming))
             except (StaleConversation, IntegrityError):
-                log.info("update %s conflicted (attempt %s)", incoming.update_id, attempt)
-        return Outcome()
+                if attempt == 2:
+                    log.exception("update %s conflicted twice; answered", incoming.update_id)
+                else:
+                    log.info("update %s conflicted; trying again", incoming.update_id)
+        text = t(self.config.default_language, "error.internal")
+        return Outcome(replies=[Screen(text)], language=self.config.default_language, refusal=True)
 
     async def _handle(self, incoming: Incoming) -> Outcome:
         async with self.sessions() as session:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jobs.channel import Attachment
+from render.attachment import Attachment
 
 CALLBACK_MAX_BYTES = 64
 

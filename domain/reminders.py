@@ -122,7 +122,12 @@ def _checkin(
         # A new schedule: this period is the baseline; the first reminder is the next one.
         update.update(period=period, period_started_at=None, missed=0, escalated=False)
         return
-    if period != row.period:
+    if period != row.period and _before(started, row):
+        # the preferences moved the moment back into a period already reminded (Monday's
+        # reminder done, the day changed to Wednesday on Wednesday morning): that period is
+        # the baseline now, and nothing is sent for it
+        update.update(period=period, period_started_at=started)
+    elif period != row.period:
         _close_period(result, update, row, year, now, send_at, escalate_after)
         update.update(period=period, period_started_at=started, snoozed_until=None)
         key = f"reminder:{year.member_id}:{period}"
@@ -131,6 +136,11 @@ def _checkin(
         key = f"reminder:{year.member_id}:{period}:snooze:{row.snoozed_until.isoformat()}"
         result.notices.append(Notice("checkin", year, key, send_at, open_items))
         update["snoozed_until"] = None
+
+
+def _before(started: datetime, row: ScheduleDTO) -> bool:
+    """Whether a period starts no later than the one last reminded."""
+    return row.period_started_at is not None and started <= row.period_started_at
 
 
 def _close_period(

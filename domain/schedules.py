@@ -58,15 +58,21 @@ def _at(prefs: Prefs, day: date) -> datetime:
     return datetime.combine(day, clock, prefs.zone)
 
 
+def month_start(day: date, shift: int) -> date:
+    """The first day of the month `shift` months from `day`'s (negative: back)."""
+    months = day.year * 12 + day.month - 1 + shift
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def _first_weekday(prefs: Prefs, first: date) -> date:
+    """The month's first `prefs.weekday` (the monthly reminder's day)."""
+    return first + timedelta(days=(prefs.weekday - first.weekday()) % 7)
+
+
 def _occurrence_days(prefs: Prefs, start: date) -> list[date]:
     """Candidate days on or after `start` (enough to find the next occurrence)."""
     if prefs.cadence == "monthly":
-        found = []
-        for shift in range(3):
-            month_start = (start.replace(day=1) + timedelta(days=32 * shift)).replace(day=1)
-            offset = (prefs.weekday - month_start.weekday()) % 7
-            found.append(month_start + timedelta(days=offset))
-        return found
+        return [_first_weekday(prefs, month_start(start, shift)) for shift in range(3)]
     first = start + timedelta(days=(prefs.weekday - start.weekday()) % 7)
     days = [first + timedelta(weeks=n) for n in range(3)]
     if prefs.cadence == "biweekly":
@@ -94,8 +100,7 @@ def last_occurrence(prefs: Prefs, now: datetime) -> datetime:
     local = now.astimezone(prefs.zone)
     if prefs.cadence == "monthly":
         for month_back in range(3):
-            first = (local.date().replace(day=1) - timedelta(days=31 * month_back)).replace(day=1)
-            day = first + timedelta(days=(prefs.weekday - first.weekday()) % 7)
+            day = _first_weekday(prefs, month_start(local.date(), -month_back))
             if _at(prefs, day) <= local:
                 return _at(prefs, day).astimezone(UTC)
     day = local.date() - timedelta(days=(local.weekday() - prefs.weekday) % 7)

@@ -10,7 +10,6 @@ broadcast's rows still queued close unsent.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.broadcasts import Status, recipients, status
 from jobs.channel import Attachment, Markup
-from locales.catalog import t
+from render.broadcast_text import announcement_text, report_buttons, report_text
 from storage.repos import broadcasts as repo
 from storage.repos import outbox as outbox_repo
 from storage.repos import units as unit_repo
@@ -130,41 +129,6 @@ def _announcement(
     if broadcast.attachment_kind and broadcast.attachment_file_id:
         attachment = Attachment(broadcast.attachment_kind, "", file_id=broadcast.attachment_file_id)
     return text, None, attachment, None
-
-
-def announcement_text(lang: str, text: str) -> str:
-    """The heading and the admin's words, escaped (they are sent as HTML)."""
-    return t(lang, "bc.heading") + ("\n\n" + html.escape(text) if text else "")
-
-
-def report_text(lang: str, found: Status) -> str:
-    b = found.broadcast
-    key = "bc.report_done" if found.finished else "bc.report_progress"
-    return t(
-        lang,
-        key,
-        id=b.id,
-        total=b.recipients,
-        sent=found.sent,
-        pending=found.pending,
-        unreachable=found.unreachable,
-        failed=found.failed,
-        unknown=found.unknown,
-        cancelled=found.cancelled,
-        state=t(lang, f"bc.state_{b.state}"),
-    )
-
-
-def report_buttons(lang: str, found: Status) -> Markup:
-    b = found.broadcast
-    row = [{"text": t(lang, "bc.refresh"), "data": f"bc:s:{b.id}"}]
-    if not found.finished:
-        row.append({"text": t(lang, "bc.cancel"), "data": f"bc:c:{b.id}"})
-    rows = [row]
-    if found.unknown and not found.pending and b.state != "cancelled":
-        label = t(lang, "bc.resend_unknown", n=found.unknown)
-        rows.append([{"text": label, "data": f"bc:ru:{b.id}"}])
-    return rows
 
 
 def _report(

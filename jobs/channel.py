@@ -8,6 +8,8 @@ from typing import Protocol
 
 import httpx
 
+from render.attachment import Attachment
+
 Markup = list[list[dict[str, str]]]
 
 
@@ -39,21 +41,14 @@ def transport_failure(error: httpx.HTTPError) -> Result:
     return Result(Outcome.UNKNOWN, reason=f"broken answer: {name}")
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with the message's text as its caption: a chart or a spreadsheet."""
-
-    kind: str  # "photo" or "document"
-    filename: str
-    data: bytes = b""
-    file_id: str | None = None  # a file the network already holds (an admin's upload)
-
-
 def takes_files(channel: str | None, files: frozenset[str]) -> bool:
     """Whether reports to this network carry their chart and spreadsheets (`files`: the
     networks the settings say take them — Telegram always, Zalo when the bot serves files by
     link); elsewhere the reports go as text that says where to get the files."""
     return channel in files
+
+
+__all__ = ["Attachment", "Channel", "Markup", "Outcome", "Result", "takes_files"]
 
 
 class Channel(Protocol):

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns import followed
-from domain.digest import UnitDigest, laggards, week_starting
+from domain.digest import UnitDigest, week_starting
 from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs import broadcasts, yearend
 from jobs.channel import Attachment, Markup
-from jobs.report_text import LIMIT, digest_text, shorten
 from locales.catalog import Raw, t
+from render.report_text import LIMIT, digest_buttons, digest_text, shorten
 from storage.repos import members as member_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import units as unit_repo
@@ -35,7 +35,7 @@ from storage.repos.outbox import OutboxRow
 from storage.repos.reminders import MemberYear, OpenItem
 
 if TYPE_CHECKING:  # the file makers load openpyxl, numpy and matplotlib: only when used
-    from jobs.report_print import Printable
+    from render.report_print import Printable
 
 Message = tuple[str, Markup | None]
 Compose = Callable[[OutboxRow, MemberYear, str], Message | None]
@@ -143,7 +143,7 @@ async def _printables(
 ) -> dict[int, Printable]:
     """The printable list of each unit meeting soon (its whole subtree for a unit with
     sub-units), signed by its secretary."""
-    from jobs.report_print import Printable
+    from render.report_print import Printable
 
     found: dict[int, Printable] = {}
     for row in rows:
@@ -167,22 +167,25 @@ async def _printables(
 
 
 def _printed(row: OutboxRow, printable: Printable, lang: str, result: Composition) -> Message:
-    from jobs.report_print import printable_pdf, printable_xlsx
+    from render.report_print import printable_pdf, printable_xlsx
 
     stem = f"bao-cao-{printable.today.isoformat()}-{row.subject_id}"
+    key = (row.kind, row.subject_id, printable.today, lang)  # one file for every reader
     if row.kind == "meeting_pdf":
-        data = printable_pdf(lang, printable)
-        result.attachments[row.id] = Attachment("document", f"{stem}.pdf", data)
+        result.attachments[row.id] = Attachment.later(
+            "document", f"{stem}.pdf", printable_pdf, lang, printable, key=key
+        )
         return t(lang, "export.caption_pdf", unit=printable.unit_name), None
-    data = printable_xlsx(lang, printable)
-    result.attachments[row.id] = Attachment("document", f"{stem}.xlsx", data)
+    result.attachments[row.id] = Attachment.later(
+        "document", f"{stem}.xlsx", printable_xlsx, lang, printable, key=key
+    )
     return t(lang, "export.caption_xlsx", unit=printable.unit_name), None
 
 
 def _report(
     row: OutboxRow, report: UnitDigest, lang: str, now: datetime, result: Composition
 ) -> Message:
-    from jobs.report_files import chart_png, digest_xlsx
+    from render.report_files import chart_png, digest_xlsx
 
     unit, week = report.unit_name, report.week
     if row.kind == "meeting":
@@ -190,14 +193,19 @@ def _report(
         when = date.fromisoformat(on).strftime("%d/%m/%Y") if isinstance(on, str) else ""
         text = t(lang, "meeting.soon", date=when) + "\n\n" + digest_text(lang, report)
         return _files_elsewhere(row, text[:LIMIT], lang), None
+    once = (row.kind, report.unit_id, week.key, lang)  # one chart per unit, week and language
     if row.kind == "digest_chart":
         key = "digest.chart_caption_rollup" if report.rollup else "digest.chart_caption"
-        result.attachments[row.id] = Attachment("photo", "bieu-do.png", chart_png(lang, report))
+        result.attachments[row.id] = Attachment.later(
+            "photo", "bieu-do.png", chart_png, lang, report, process=True, key=once
+        )
         return t(lang, key, unit=unit), None
     if row.kind == "digest_xlsx":
         today = now.astimezone(week.start.tzinfo).date()
         name = f"bao-cao-tuan-{week.key}-{report.unit_id}.xlsx"
-        result.attachments[row.id] = Attachment("document", name, digest_xlsx(lang, report, today))
+        result.attachments[row.id] = Attachment.later(
+            "document", name, digest_xlsx, lang, report, today, key=once
+        )
         return t(lang, "digest.xlsx_caption", week=week.number, unit=unit), None
     text = _files_elsewhere(row, digest_text(lang, report), lang)
     return text, digest_buttons(lang, report, now)
@@ -209,15 +217,6 @@ def _files_elsewhere(row: OutboxRow, text: str, lang: str) -> str:
     if (row.payload or {}).get("files", True):
         return text
     return shorten(text, LIMIT - 300) + "\n\n" + t(lang, "report.files_elsewhere")
-
-
-def digest_buttons(lang: str, report: UnitDigest, now: datetime) -> Markup:
-    rows = []
-    behind = len(laggards(report.members, now)) if not report.rollup else 0
-    if behind:
-        rows.append([_button(t(lang, "digest.nudge_all", n=behind), f"dg:na:{report.unit_id}")])
-    rows.append([_button(t(lang, "digest.members"), f"dg:m:{report.unit_id}:0")])
-    return rows
 
 
 def _one(row: OutboxRow, years: dict[int, MemberYear], languages: dict[int, str]) -> Message | None:

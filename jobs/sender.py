@@ -253,9 +253,11 @@ class Sender:
             return Result(Outcome.REJECTED, reason=f"no channel {row.channel!r} configured")
         if await self._is_cancelled(row):
             return Result(Outcome.REJECTED, reason="cancelled")
+        attachment = self._attachments.get(row.id)
+        if attachment is not None and attachment.make is not None:
+            attachment = await attachment.ready()  # a chart or a workbook: made off the loop
         limiter = self.limiters.get(row.channel, self.limiter)
         await limiter.wait(row.chat_id)
-        attachment = self._attachments.get(row.id)
         edit = self._edits.get(row.id)
         return await channel.deliver(row.chat_id, row.text or "", row.markup, attachment, edit)
 

@@ -122,8 +122,10 @@ async def compose(
             unit = facts.unit_names.get(row.subject_id or 0, "")
             year = facts.year
             caption = t(lang, "yearend.unit_caption", unit=unit, year=year, n=len(cell))
-            data = yearend_xlsx(lang, unit, year, cell)
-            file = Attachment("document", f"tong-ket-{year}-{row.subject_id}.xlsx", data)
+            file = Attachment.later(
+                "document", f"tong-ket-{year}-{row.subject_id}.xlsx", yearend_xlsx,
+                lang, unit, year, cell,
+            )  # fmt: skip
             done[row.id] = (caption, None, file, None)
     return done
 

@@ -10,7 +10,7 @@ from bot.router import Router
 from bot.screens import Screen, rows
 from domain import audit
 from domain.access import require
-from jobs.channel import Attachment
+from render.attachment import Attachment
 
 
 async def on_log(ctx: Ctx) -> None:
@@ -47,7 +47,7 @@ def _who(ctx: Ctx, user_id: int | None, name: str) -> str:
 
 
 async def on_button(ctx: Ctx) -> None:
-    from jobs.admin_files import audit_xlsx
+    from render.admin_files import audit_xlsx
 
     require(ctx.actor.is_admin)
     fields = views.parts(ctx)
@@ -56,10 +56,10 @@ async def on_button(ctx: Ctx) -> None:
         await _page(ctx, views.int_at(fields, 1))
     elif action == "x":
         entries = await audit.everything(ctx.session, ctx.actor)
-        data = audit_xlsx(ctx.lang, entries, ctx.config.zone)
         name = f"nhat-ky-{ctx.local(ctx.now):%Y%m%d}.xlsx"
         caption = ctx.t("audit.file", n=len(entries))
-        ctx.reply(Screen(caption, attachment=Attachment("document", name, data)))
+        sheet = Attachment.later("document", name, audit_xlsx, ctx.lang, entries, ctx.config.zone)
+        ctx.reply(Screen(caption, attachment=sheet))
     else:
         ctx.say("button.expired")
 

@@ -20,8 +20,8 @@ from domain import broadcasts
 from domain.access import require
 from domain.errors import DomainError
 from domain.units import children, scope_roots
-from jobs.broadcasts import report_buttons, report_text
-from jobs.channel import Attachment
+from render.attachment import Attachment
+from render.broadcast_text import report_buttons, report_text
 from storage.repos.broadcasts import AUDIENCES
 
 TEXT, DRAFT, TIME = "bc/text", "bc/draft", "bc/time"
@@ -163,7 +163,7 @@ async def _preview(ctx: Ctx, audience: str) -> None:
 
 def _as_sent(ctx: Ctx, data: dict[str, object]) -> Screen:
     """The announcement as members will see it."""
-    from jobs.broadcasts import announcement_text
+    from render.broadcast_text import announcement_text
 
     text = announcement_text(ctx.lang, str(data.get("text") or ""))
     att = data.get("att")

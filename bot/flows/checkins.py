@@ -9,7 +9,7 @@ from bot.screens import Choice, Screen, rows
 from domain import checkins as svc
 from domain import commitments
 from domain.errors import DomainError
-from jobs.report_text import shorten
+from render.report_text import shorten
 from storage.dto import ItemDTO, Progress
 
 PERCENT, STATUS, NOTE, PHOTO = "chk/progress", "chk/status", "chk/note", "chk/photo"

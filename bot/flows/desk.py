@@ -19,9 +19,8 @@ from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import checkins, desk, meetings, reports
 from domain.digest import average_progress, behind
-from jobs.channel import Attachment
-from jobs.compose import digest_buttons
-from jobs.report_text import digest_text
+from render.attachment import Attachment
+from render.report_text import digest_buttons, digest_text
 from storage.dto import ItemDTO, Progress, State, UnitDTO
 from storage.repos.digest import MemberFacts
 
@@ -50,7 +49,7 @@ async def on_report(ctx: Ctx) -> None:
 
 
 async def _report(ctx: Ctx, arg: str) -> None:
-    from jobs.report_files import chart_png, digest_xlsx  # heavy: loaded on first use
+    from render.report_files import chart_png, digest_xlsx  # heavy: loaded on first use
 
     digest = await reports.digest_of(ctx.session, ctx.actor, _int(arg), ctx.now, ctx.config.zone)
     lang = ctx.lang
@@ -58,12 +57,13 @@ async def _report(ctx: Ctx, arg: str) -> None:
     choices = tuple(tuple(Choice(b["text"], b["data"]) for b in row) for row in buttons)
     ctx.reply(Screen(digest_text(lang, digest), choices))
     key = "digest.chart_caption_rollup" if digest.rollup else "digest.chart_caption"
-    chart = Attachment("photo", "bieu-do.png", chart_png(lang, digest))
+    # made off the event loop once the update's transaction is over (bot/runtime.py)
+    chart = Attachment.later("photo", "bieu-do.png", chart_png, lang, digest, process=True)
     ctx.reply(Screen(ctx.t(key, unit=digest.unit_name), attachment=chart))
     name = f"bao-cao-tuan-{digest.week.key}-{digest.unit_id}.xlsx"
-    book = digest_xlsx(lang, digest, ctx.local(ctx.now).date())
+    book = Attachment.later("document", name, digest_xlsx, lang, digest, ctx.local(ctx.now).date())
     caption = ctx.t("digest.xlsx_caption", week=digest.week.number, unit=digest.unit_name)
-    ctx.reply(Screen(caption, attachment=Attachment("document", name, book)))
+    ctx.reply(Screen(caption, attachment=book))
 
 
 async def on_members(ctx: Ctx) -> None:
@@ -246,7 +246,7 @@ async def on_export(ctx: Ctx) -> None:
 
 
 async def _export(ctx: Ctx, arg: str) -> None:
-    from jobs.report_print import Printable, printable_pdf, printable_xlsx
+    from render.report_print import Printable, printable_pdf, printable_xlsx
 
     zone = ctx.config.zone
     unit, members = await reports.printable_members(
@@ -257,9 +257,9 @@ async def _export(ctx: Ctx, arg: str) -> None:
     report = Printable(unit.name, year, ctx.local(ctx.now).date(), members, signer)
     stem = f"bao-cao-{report.today.isoformat()}-{unit.id}"
     lang = ctx.lang
-    sheet = Attachment("document", f"{stem}.xlsx", printable_xlsx(lang, report))
+    sheet = Attachment.later("document", f"{stem}.xlsx", printable_xlsx, lang, report)
     ctx.reply(Screen(ctx.t("export.caption_xlsx", unit=unit.name), attachment=sheet))
-    pdf = Attachment("document", f"{stem}.pdf", printable_pdf(lang, report))
+    pdf = Attachment.later("document", f"{stem}.pdf", printable_pdf, lang, report)
     ctx.reply(Screen(ctx.t("export.caption_pdf", unit=unit.name), attachment=pdf))
 
 

@@ -19,7 +19,7 @@ from bot.screens import Choice, Screen, rows
 from domain import honours
 from domain.access import require
 from domain.errors import DomainError
-from jobs.channel import Attachment
+from render.attachment import Attachment
 from storage.repos import users as user_repo
 from storage.repos.honours import HonourDTO
 

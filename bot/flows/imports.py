@@ -20,7 +20,7 @@ from domain.access import require
 from domain.errors import DomainError
 from domain.imports import ImportCheck
 from domain.tables import Table
-from jobs.channel import Attachment
+from render.attachment import Attachment
 
 FILE, READY = "imp/file", "imp/ready"
 CHAT_MAX_ROWS = 20_000  # bigger files: `neuguong import members`
@@ -55,7 +55,7 @@ async def on_file(ctx: Ctx) -> None:
 
 
 def _report(ctx: Ctx, found: ImportCheck) -> None:
-    from jobs.admin_files import plan_xlsx
+    from render.admin_files import plan_xlsx
 
     parts = [ctx.t("imp.checked", total=found.total, good=found.good, bad=len(found.errors))]
     if found.units:
@@ -87,9 +87,9 @@ def _report(ctx: Ctx, found: ImportCheck) -> None:
     ctx.reply(Screen("\n\n".join(parts), rows(*buttons)))
     long = max(len(found.units), len(found.moves)) > SHOWN_UNITS
     if len(found.errors) > SHOWN_ERRORS or long:
-        data = plan_xlsx(ctx.lang, found)
         caption = ctx.t("imp.plan_file", n=len(found.errors))
-        ctx.reply(Screen(caption, attachment=Attachment("document", "kiem-tra-nhap.xlsx", data)))
+        plan = Attachment.later("document", "kiem-tra-nhap.xlsx", plan_xlsx, ctx.lang, found)
+        ctx.reply(Screen(caption, attachment=plan))
 
 
 def _table(data: dict[str, object]) -> Table | None:
@@ -100,7 +100,7 @@ def _table(data: dict[str, object]) -> Table | None:
 
 
 async def _confirm(ctx: Ctx) -> None:
-    from jobs.admin_files import links_xlsx
+    from render.admin_files import links_xlsx
 
     table = _table(ctx.data) if ctx.state == READY else None
     if table is None:
@@ -120,10 +120,12 @@ async def _confirm(ctx: Ctx) -> None:
     )
     ctx.reply(Screen(text, edit=True))
     if done.links:
-        data = links_xlsx(ctx.lang, done.links, ctx.config.link)
         caption = ctx.t("imp.links_file", n=len(done.links), days=imports.INVITE_DAYS)
         name = f"link-moi-{ctx.local(ctx.now):%Y%m%d-%H%M}.xlsx"
-        ctx.reply(Screen(caption, attachment=Attachment("document", name, data)))
+        sheet = Attachment.later(
+            "document", name, links_xlsx, ctx.lang, done.links, ctx.config.link
+        )
+        ctx.reply(Screen(caption, attachment=sheet))
 
 
 async def on_button(ctx: Ctx) -> None:
@@ -141,7 +143,7 @@ async def on_button(ctx: Ctx) -> None:
 
 
 def _template(ctx: Ctx) -> Attachment:
-    from jobs.admin_files import template_xlsx
+    from render.admin_files import template_xlsx
 
     return Attachment("document", "mau-danh-sach-dang-vien.xlsx", template_xlsx(ctx.lang))
 

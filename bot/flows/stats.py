@@ -14,8 +14,8 @@ from bot.screens import Choice, Screen, rows
 from domain import stats
 from domain.access import require
 from domain.stats import Rollup, UnitStats
-from jobs.channel import Attachment
-from jobs.report_text import LIMIT
+from render.attachment import Attachment
+from render.report_text import LIMIT
 
 TEXT_LINES = 30
 DRILL_PAGE = 8
@@ -93,22 +93,25 @@ async def _show(ctx: Ctx, unit_id: int, page: int, edit: bool = True) -> None:
 
 
 async def _xlsx(ctx: Ctx, unit_id: int) -> None:
-    from jobs.admin_files import stats_xlsx
+    from render.admin_files import stats_xlsx
 
     found = await stats.rollup(ctx.session, ctx.actor, unit_id, ctx.now)
     title = ctx.t("stats.file_title", unit=found.unit.name, day=views.day(ctx, ctx.now))
-    data = stats_xlsx(ctx.lang, title, [found.total, *found.children])
     name = f"thong-ke-{found.unit.id}-{ctx.local(ctx.now):%Y%m%d}.xlsx"
-    ctx.reply(Screen(title, attachment=Attachment("document", name, data)))
+    rows = [found.total, *found.children]
+    sheet = Attachment.later("document", name, stats_xlsx, ctx.lang, title, rows)
+    ctx.reply(Screen(title, attachment=sheet))
 
 
 async def _chart(ctx: Ctx, unit_id: int) -> None:
-    from jobs.admin_files import stats_png
+    from render.admin_files import stats_png
 
     found = await stats.rollup(ctx.session, ctx.actor, unit_id, ctx.now)
     title = ctx.t("stats.chart_title", unit=found.unit.name)
-    data = stats_png(ctx.lang, title, found.children)
-    ctx.reply(Screen(title, attachment=Attachment("photo", "thong-ke.png", data)))
+    chart = Attachment.later(
+        "photo", "thong-ke.png", stats_png, ctx.lang, title, found.children, process=True
+    )
+    ctx.reply(Screen(title, attachment=chart))
 
 
 async def on_button(ctx: Ctx) -> None:

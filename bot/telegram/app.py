@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 
 from bot.i18n import LANGUAGES, t
 from bot.networks import Fatal, as_poller
+from bot.ordering import InOrder
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.telegram import handlers
@@ -87,6 +90,25 @@ def file_base_url(base_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
+class PerPerson(BaseUpdateProcessor):
+    """python-telegram-bot's concurrent updates, in order for each person."""
+
+    def __init__(self, limit: int = 64) -> None:
+        super().__init__(max_concurrent_updates=limit)
+        self.order = InOrder(limit)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        key = ("user", user.id) if user is not None else ("update", id(update))
+        await self.order.run(key, coroutine)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 def build_application(settings: Settings, limiter: Limiter) -> Application:  # type: ignore[type-arg]
     app = (
         ApplicationBuilder()
@@ -94,6 +116,7 @@ def build_application(settings: Settings, limiter: Limiter) -> Application:  # t
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .rate_limiter(ReplyLimiter(limiter))
+        .concurrent_updates(PerPerson())
         .build()
     )
     handlers.register(app)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.context import Incoming
 from bot.i18n import t
 from bot.numbered import Option, match, render
+from bot.ordering import InOrder
 from bot.runtime import Runtime
 from bot.screens import Outcome, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
@@ -129,11 +130,37 @@ class ZaloBot:
         self.sessions = sessions
         self.clock = clock
         self.limiter = limiter or Limiter(Limits(0))
+        self.order = InOrder()
+        self.tasks: set[asyncio.Task[None]] = set()
 
-    async def handle(self, payload: Any) -> None:
+    def take(self, payload: Any) -> None:
+        """An event from the webhook or the poller: handled in its own task, after the same
+        person's earlier events and beside everyone else's."""
         incoming = to_incoming(payload)
         if incoming is None:
             return
+        task = asyncio.create_task(self.order.run(incoming.external_id, self._safely(incoming)))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _safely(self, incoming: Incoming) -> None:
+        try:
+            await self._process(incoming)
+        except Exception:  # one bad event must not stop the channel; it is logged
+            log.exception("zalo event failed")
+
+    async def drain(self) -> None:
+        """Wait for the events in hand (stopping)."""
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def handle(self, payload: Any) -> None:
+        """One event, now (tests); the networks use `take`."""
+        incoming = to_incoming(payload)
+        if incoming is not None:
+            await self._process(incoming)
+
+    async def _process(self, incoming: Incoming) -> None:
         incoming, shown = await self._resolve(incoming)
         outcome = await self.runtime.handle(incoming)
         await self._show_outcome(incoming.chat_id, outcome, shown)
@@ -224,10 +251,7 @@ class ZaloBot:
                 delay = min(delay * 2, 60.0)
                 continue
             for event in events:
-                try:
-                    await self.handle(event)
-                except Exception:  # one bad event must not stop the channel
-                    log.exception("zalo event failed")
+                self.take(event)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.channel import Attachment
+from render.attachment import Attachment
 from storage.repos import files as repo
 
 VALID = timedelta(hours=24)

@@ -94,4 +94,5 @@ class ZaloNetwork:
         if self.server is not None:
             await self.server.stop()
             self.server = None
+        await self.bot.drain()
         await self.client.close()

@@ -6,7 +6,6 @@ once, by the runtime's claim on the update."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -41,7 +40,6 @@ class ZaloWebhook:
         self.port = port
         self.path = path
         self.server: HTTPServer | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         routes: list[Any] = [(self.path, _Handler, {"hook": self})]
@@ -58,22 +56,14 @@ class ZaloWebhook:
     async def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
-        if self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.bot.drain()
 
     def accepts(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.secret.encode())
 
     def take(self, payload: Any) -> None:
-        task = asyncio.create_task(self._handle(payload))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _handle(self, payload: Any) -> None:
-        try:
-            await self.bot.handle(payload)
-        except Exception:  # logged; the platform has had its answer already
-            log.exception("zalo webhook event failed")
+        """Handled after the answer, in order for each person (bot/ordering.py)."""
+        self.bot.take(payload)
 
 
 class _File(RequestHandler):

@@ -122,7 +122,7 @@ async def test_broadcast_to_a_subtree_with_blocked_members(
     final = api.events[ROOT_ADMIN][-1].text
     assert "đã gửi xong" in final
     assert "✅ Đã gửi: 280" in final
-    assert "🚫 Không liên lạc được (đã chặn bot hoặc chưa bắt đầu): 20" in final
+    assert "🚫 Không liên lạc được (đã chặn Trợ lý hoặc chưa bắt đầu): 20" in final
     async with sessions() as s:
         state = await s.scalar(select(Broadcast.state))
     assert state == "done"

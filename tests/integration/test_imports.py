@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.invites import check_token
 from domain.members import grant_admin, identify, register
 from domain.units import add_path
-from jobs.admin_files import links_xlsx
+from render.admin_files import links_xlsx
 from storage.dto import Role
 from storage.models import AuditEntry, Invite, Member, Unit
 
@@ -398,7 +398,7 @@ async def test_two_people_of_one_name_are_never_guessed_between(sessions: Sessio
 
 
 def test_the_template_keeps_phones_as_text() -> None:
-    from jobs.admin_files import template_xlsx
+    from render.admin_files import template_xlsx
 
     sheet = load_workbook(io.BytesIO(template_xlsx("vi"))).active
     assert sheet is not None

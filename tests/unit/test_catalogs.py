@@ -16,7 +16,9 @@ from domain.audit import ACTIONS as AUDIT_ACTIONS
 from domain.commitments import ACTIONS
 from domain.honours import ANNOUNCE as HONOUR_ANNOUNCE
 from domain.schedules import CADENCES
-from jobs.admin_files import (
+from jobs.yearend import ITEM_COLUMNS as YEAREND_ITEMS
+from jobs.yearend import MEMBER_COLUMNS as YEAREND_MEMBERS
+from render.admin_files import (
     AUDIT_COLUMNS,
     ERROR_COLUMNS,
     LINK_COLUMNS,
@@ -24,11 +26,9 @@ from jobs.admin_files import (
     STATS_COLUMNS,
     TEMPLATE_COLUMNS,
 )
-from jobs.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
-from jobs.report_print import COLUMNS as PRINT_COLUMNS
-from jobs.report_print import KINDS as PRINT_KINDS
-from jobs.yearend import ITEM_COLUMNS as YEAREND_ITEMS
-from jobs.yearend import MEMBER_COLUMNS as YEAREND_MEMBERS
+from render.report_files import ITEM_COLUMNS, MEMBER_COLUMNS, UNIT_COLUMNS
+from render.report_print import COLUMNS as PRINT_COLUMNS
+from render.report_print import KINDS as PRINT_KINDS
 from storage.dto import ItemKind, Progress, Role, State, UnitKind
 from storage.repos.broadcasts import AUDIENCES, CANCELLED, DONE, SCHEDULED, SENDING
 
@@ -36,7 +36,7 @@ ADMIN_COLUMNS = (*LINK_COLUMNS, *ERROR_COLUMNS, *STATS_COLUMNS, *AUDIT_COLUMNS)
 BROADCAST_STATES = (SCHEDULED, SENDING, DONE, CANCELLED)
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_]*[a-z0-9])+$")  # f-string stems end in _ or .
-SOURCES = ("bot", "domain", "jobs")
+SOURCES = ("bot", "domain", "jobs", "render")
 
 
 def catalog(language: str) -> dict[str, str]:

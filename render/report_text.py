@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import datetime
 
-from domain.digest import Counts, Group, Mention, UnitDigest
+from domain.digest import Counts, Group, Mention, UnitDigest, laggards
 from locales.catalog import Raw, t, tn
 
 NAMES = 5
@@ -180,3 +181,16 @@ def _deadline_entry(lang: str, m: Mention) -> str:
     return t(
         lang, "digest.item_deadline_entry", name=m.name, item=shorten(item.text), deadline=deadline
     )
+
+
+def digest_buttons(lang: str, report: UnitDigest, now: datetime) -> list[list[dict[str, str]]]:
+    rows = []
+    behind = len(laggards(report.members, now)) if not report.rollup else 0
+    if behind:
+        rows.append([button(t(lang, "digest.nudge_all", n=behind), f"dg:na:{report.unit_id}")])
+    rows.append([button(t(lang, "digest.members"), f"dg:m:{report.unit_id}:0")])
+    return rows
+
+
+def button(label: str, data: str) -> dict[str, str]:
+    return {"text": label, "data": data}

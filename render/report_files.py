@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.digest import Counts, UnitDigest, average_progress, weeks_back
-from jobs.report_text import rate
 from locales.catalog import plain
+from render.report_text import rate
 from storage.repos.digest import MemberFacts
 
 if TYPE_CHECKING:

@@ -1,0 +1,58 @@
+"""Heavy rendering off the event loop: charts in a worker process (matplotlib holds the GIL
+for a quarter of a second a chart), workbooks and PDFs in a thread; a file made once is kept a
+little while, so a report's chart is drawn once per unit, week and language, not once per
+reader."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+KEPT = 64  # files kept for readers of the same report
+
+_threads: ThreadPoolExecutor | None = None
+_processes: ProcessPoolExecutor | None = None
+_kept: OrderedDict[tuple[object, ...], asyncio.Future[bytes]] = OrderedDict()
+
+
+def _executor(process: bool) -> Executor:
+    global _threads, _processes
+    if process:
+        if _processes is None:  # spawned, not forked: the bot's loop and threads stay here
+            _processes = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return _processes
+    if _threads is None:
+        _threads = ThreadPoolExecutor(2, thread_name_prefix="render")
+    return _threads
+
+
+async def run(make: Callable[..., bytes], *args: Any, process: bool = False) -> bytes:
+    """`make(*args)` in a thread, or in the worker process (`make` and `args` must pickle)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor(process), make, *args)
+
+
+async def once(key: tuple[object, ...], make: Callable[[], asyncio.Future[bytes]]) -> bytes:
+    """The file for `key`, made once while it is kept (concurrent askers share the making)."""
+    found = _kept.get(key)
+    if found is None or (found.done() and found.exception() is not None):
+        found = asyncio.ensure_future(make())
+        _kept[key] = found
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    else:
+        _kept.move_to_end(key)
+    return await asyncio.shield(found)
+
+
+def shutdown() -> None:
+    global _threads, _processes
+    for pool in (_threads, _processes):
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    _threads = _processes = None
+    _kept.clear()
