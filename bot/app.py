@@ -82,12 +82,14 @@ async def _until_stopped(stop: asyncio.Event, watched: list[asyncio.Task[None]])
 
 def bot_config(settings: Settings) -> BotConfig:
     return BotConfig(
-        bot_username=settings.telegram_bot_username or "",
+        bot_username=(settings.telegram_bot_username or "").lstrip("@"),
         default_language=settings.default_language,
         zone=settings.zone,
         root_admins=frozenset(("telegram", str(i)) for i in settings.admin_telegram_ids),
         invite_days=settings.invite_days,
         invite_uses=settings.invite_uses,
+        networks=settings.networks(),
+        zalo_link=settings.zalo_bot_link,
     )
 
 

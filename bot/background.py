@@ -80,6 +80,7 @@ class Background:
             lease_seconds=s.sender_lease_seconds,
             retry_hours=s.sender_retry_hours,
             timezone=s.timezone,
+            language=s.default_language,
         )
         self.sender = sender.Sender(self.sessions, self.channels, self.clock, config, self.limiters)
         self.scheduler = AsyncIOScheduler()

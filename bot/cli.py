@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot
-from telegram.error import TelegramError
 
+from bot import cli_console, cli_tree
+from bot.cli_common import Fail, _execute, _in_session, _logging, _now, cli_config
 from bot.i18n import plain
-from bot.settings import Settings, SettingsError, load_settings
+from bot.joining import ways_in
+from bot.numbered import plain as plain_text
+from bot.settings import Settings
 from domain import campaigns
 from domain.campaigns import parse_date
 from domain.errors import DomainError
-from domain.invites import create_system_invite
+from domain.invites import NewInvite, create_system_invite
 from domain.members import grant_admin
 from domain.units import add_path, find_path
+from locales import dates
 from storage.db import make_engine, make_sessionmaker
 from storage.dto import Role, UnitKind
 from storage.migrate import upgrade
@@ -46,74 +46,6 @@ jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work.")
 app.add_typer(jobs_app, name="jobs")
 outbox_app = typer.Typer(no_args_is_help=True, help="Messages the bot sends on its own.")
 app.add_typer(outbox_app, name="outbox")
-log = logging.getLogger("neuguong")
-T = TypeVar("T")
-
-
-class Fail(Exception):
-    """Stop the command with a message for the operator and an exit code."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise Fail(plain("vi", "cli.bad_settings", detail=str(error)), 2) from None
-
-
-def _lang(settings: Settings | None = None) -> str:
-    return settings.default_language if settings else "vi"
-
-
-def _execute(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run a command; every failure becomes one line on stderr and an exit code."""
-    settings: Settings | None = None
-    try:
-        settings = _settings()
-        return asyncio.run(work(settings))
-    except Fail as fail:
-        typer.echo(str(fail), err=True)
-        raise typer.Exit(fail.code) from None
-    except SettingsError as error:
-        typer.echo(plain(_lang(settings), "cli.bad_settings", detail=str(error)), err=True)
-        raise typer.Exit(2) from None
-    except DomainError as error:
-        typer.echo(plain(_lang(settings), error.key, **error.params), err=True)
-        raise typer.Exit(1) from None
-    except (SQLAlchemyError, OSError) as error:
-        log.debug("database failure", exc_info=True)
-        detail = str(error).splitlines()[0][:200]
-        typer.echo(plain(_lang(settings), "cli.db_error", detail=detail), err=True)
-        raise typer.Exit(1) from None
-
-
-async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with make_sessionmaker(engine)() as session:
-            result = await work(session)
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
-
-
-def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("alembic", "httpx", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @app.command()
@@ -247,11 +179,11 @@ def invite_create(
     async def work(settings: Settings) -> None:
         if role is Role.ADMIN:
             raise DomainError("error.bad_choice")
-        username = await _bot_username(settings)
+        config = await cli_config(settings)
 
-        async def create(session: AsyncSession) -> tuple[str, datetime]:
+        async def create(session: AsyncSession) -> NewInvite:
             target = await find_path(session, unit)
-            made = await create_system_invite(
+            return await create_system_invite(
                 session,
                 target,
                 role,
@@ -259,25 +191,14 @@ def invite_create(
                 settings.invite_days if days is None else days,
                 _now(),
             )
-            return made.token, made.invite.expires_at
 
-        token, expires = await _in_session(settings, create)
+        made = await _in_session(settings, create)
         lang = settings.default_language
-        local = expires.astimezone(settings.zone).strftime("%d/%m/%Y %H:%M")
+        local = dates.moment(made.invite.expires_at.astimezone(settings.zone), lang)
         typer.echo(plain(lang, "cli.invite_created", unit=unit, expires=local))
-        typer.echo(f"https://t.me/{username}?start={token}")
+        typer.echo(plain_text(ways_in(config, lang, made.token, made.code)))
 
     _execute(work)
-
-
-async def _bot_username(settings: Settings) -> str:
-    if settings.telegram_bot_username:
-        return settings.telegram_bot_username.lstrip("@")
-    try:
-        async with Bot(settings.token(), base_url=settings.telegram_api_base_url) as bot:
-            return bot.username
-    except TelegramError as error:
-        raise Fail(plain(settings.default_language, "cli.no_username", detail=str(error))) from None
 
 
 def _day(raw: str | None) -> date | None:
@@ -462,9 +383,10 @@ def outbox_retry_dead() -> None:
 
 
 def _attach_console() -> None:
-    """The committee's commands live in bot/cli_console.py (they import this module)."""
-    from bot import cli_console, cli_tree
-
+    """The committee's commands (bot/cli_console.py) and the tree's (bot/cli_tree.py)."""
+    org_app.command("move")(cli_tree.org_move)
+    org_app.command("merge")(cli_tree.org_merge)
+    org_app.command("close")(cli_tree.org_close)
     app.add_typer(cli_tree.member_app, name="member")
     app.add_typer(cli_console.import_app, name="import")
     app.add_typer(cli_console.broadcast_app, name="broadcast")

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import Fail, _bot_username, _execute, _in_session, _now
+from bot.cli_common import Fail, _execute, _in_session, _now, cli_config
+from bot.context import BotConfig
 from bot.i18n import plain
 from bot.numbered import plain as plain_text
 from bot.settings import Settings
@@ -66,7 +67,7 @@ def import_members(
             return
         if found.errors and not skip_bad:
             raise Fail(plain(lang, "cli.import_refused", n=len(found.errors)))
-        username = await _bot_username(settings) if found.good else ""
+        config = await cli_config(settings)
         with _progress(console) as progress:
             task = progress.add_task(plain(lang, "cli.import_writing"), total=found.good)
             done = await _in_session(
@@ -78,7 +79,7 @@ def import_members(
             progress.update(task, completed=found.good)
         _print_result(lang, done, len(found.errors))
         if done.links:
-            _write_links(lang, done, links, username)
+            _write_links(lang, done, links, config)
 
     _execute(work)
 
@@ -143,11 +144,11 @@ def _print_result(lang: str, done: ImportResult, skipped: int) -> None:
     )
 
 
-def _write_links(lang: str, done: ImportResult, target: Path | None, username: str) -> None:
+def _write_links(lang: str, done: ImportResult, target: Path | None, config: BotConfig) -> None:
     from render.admin_files import links_xlsx
 
     path = target or Path(f"link-moi-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
-    data = links_xlsx(lang, done.links, lambda token: f"https://t.me/{username}?start={token}")
+    data = links_xlsx(lang, done.links, config.link)
     path.write_bytes(data)
     typer.echo(plain(lang, "cli.links_written", n=len(done.links), path=str(path)))
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import _execute, _in_session, _now, org_app
+from bot.cli_common import _execute, _in_session, _now
 from bot.i18n import plain
 from bot.settings import Settings
 from domain import tree
@@ -28,7 +28,6 @@ def _say(settings: Settings, key: str, **params: object) -> None:
     typer.echo(plain(settings.default_language, key, **params))
 
 
-@org_app.command("move")
 def org_move(
     path: PathArg,
     to: Annotated[str, typer.Option("--to", help="The new parent's path")],
@@ -46,7 +45,6 @@ def org_move(
     _execute(work)
 
 
-@org_app.command("merge")
 def org_merge(
     path: PathArg,
     into: Annotated[str, typer.Option("--into", help="The path of the unit that takes it in")],
@@ -72,7 +70,6 @@ def org_merge(
     _execute(work)
 
 
-@org_app.command("close")
 def org_close(path: PathArg) -> None:
     """Close (dissolve) a unit that has no members left; its records stay."""
 

@@ -49,9 +49,18 @@ class BotConfig:
     root_admins: frozenset[tuple[str, str]] = frozenset()  # (channel, external_id)
     invite_days: int = 14
     invite_uses: int = 100
+    networks: tuple[str, ...] = ("telegram",)
+    zalo_link: str | None = None  # where the bot is on Zalo (ZALO_BOT_LINK), if known
+    web_url: str | None = None  # the web app's public address, if served
 
     def link(self, token: str) -> str:
-        return f"https://t.me/{self.bot_username}?start={token}"
+        """The invite's link to tap: the web page where it is served (any messenger opens
+        it), else Telegram's."""
+        if self.web_url:
+            return f"{self.web_url.rstrip('/')}/join/{token}"
+        if "telegram" in self.networks and self.bot_username:
+            return f"https://t.me/{self.bot_username}?start={token}"
+        return ""
 
 
 @dataclass
@@ -128,17 +137,33 @@ class Ctx:
         network they chose; `buttons` are (label key, data) pairs, one to a row. Written to the
         outbox in this update's transaction: it goes if and only if the change is kept, with
         the outbox's retries, limits and unreachable handling."""
+        found = await user_repo.reach(self.session, user_ids)
+        others = [a for a in found if a.user_id != self.actor.user_id]
+        await self._queue(others, key, buttons, params)
+
+    async def notify_own_accounts(self, key: str, /, **params: object) -> None:
+        """A notice to the person's other accounts (not the one writing now)."""
+        found = await user_repo.accounts_of(self.session, self.actor.user_id)
+        await self._queue([a for a in found if a.id != self.account.id], key, (), params)
+
+    async def _queue(
+        self,
+        accounts: list[AccountDTO],
+        key: str,
+        buttons: tuple[tuple[str, str], ...],
+        params: dict[str, object],
+    ) -> None:
         self.notices += 1
         rows = []
-        for account in await user_repo.reach(self.session, user_ids):
-            if account.user_id == self.actor.user_id or account.chat_id is None:
+        for account in accounts:
+            if account.chat_id is None:
                 continue
             lang = account.language
             markup = [[{"text": t(lang, label), "data": data}] for label, data in buttons]
             key_of = f"notice:{self.incoming.channel}:{self.incoming.update_id}"
             rows.append(
                 outbox_repo.pending(
-                    f"{key_of}:{self.notices}:{account.user_id}",
+                    f"{key_of}:{self.notices}:{account.id}",
                     "notice",
                     (account.channel, account.chat_id, account.user_id),
                     self.now,

@@ -31,6 +31,7 @@ class Screen:
     remove_menu: bool = False
     edit: bool = False  # replace the message whose button was pressed
     attachment: Attachment | None = None  # a chart or a spreadsheet; the text is its caption
+    values: bool = False  # the step takes a typed value (a number): choices are lettered
 
 
 @dataclass

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
         default="https://bot-api.zaloplatforms.com", alias="ZALO_API_BASE_URL"
     )
     zalo_webhook_url: str | None = Field(default=None, alias="ZALO_WEBHOOK_URL")
+    # where members find the bot on Zalo (its zalo.me address), shown in invitations
+    zalo_bot_link: str | None = Field(default=None, alias="ZALO_BOT_LINK")
     zalo_webhook_secret: SecretStr | None = Field(default=None, alias="ZALO_WEBHOOK_SECRET")
     zalo_webhook_port: int = Field(default=8444, ge=1, le=65535, alias="ZALO_WEBHOOK_PORT")
     # Zalo has published no rate limits yet: a conservative default (see README).
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
         "telegram_bot_username",
         "zalo_bot_token",
         "zalo_webhook_url",
+        "zalo_bot_link",
         "zalo_webhook_secret",
         "webhook_url",
         "webhook_secret",
@@ -213,6 +216,16 @@ class Settings(BaseSettings):
 
     def zalo_token(self) -> str | None:
         return self.zalo_bot_token.get_secret_value() if self.zalo_bot_token else None
+
+    def networks(self) -> tuple[str, ...]:
+        """The networks invitations name: those with a token, Telegram also when only its bot
+        name is set and Zalo when only its address is (a command run away from the bot)."""
+        found = []
+        if self.telegram_bot_token is not None or self.telegram_bot_username:
+            found.append("telegram")
+        if self.zalo_bot_token is not None or self.zalo_bot_link:
+            found.append("zalo")
+        return tuple(found)
 
     def channels(self) -> tuple[str, ...]:
         """The networks `neuguong run` starts: every one with a token. None is an error."""

@@ -8,17 +8,22 @@ from bot.context import Ctx
 from bot.i18n import Lazy
 from bot.screens import Choice, Screen
 from domain import validation
+from locales import dates
 from storage.dto import Role, UnitDTO, UnitKind
 
 PAGE = 8
 
 
 def when(ctx: Ctx, moment: datetime) -> str:
-    return ctx.local(moment).strftime("%d/%m/%Y %H:%M")
+    return dates.moment(ctx.local(moment), ctx.lang)
 
 
 def day(ctx: Ctx, moment: datetime) -> str:
-    return ctx.local(moment).strftime("%d/%m/%Y")
+    return dates.day(ctx.local(moment).date(), ctx.lang)
+
+
+def date_of(ctx: Ctx, value: date) -> str:
+    return dates.day(value, ctx.lang)
 
 
 def kind_name(kind: UnitKind) -> Lazy:
@@ -104,5 +109,5 @@ def bar(percent: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def month_label(moment: date) -> str:
-    return moment.strftime("%m/%Y")
+def month_label(ctx: Ctx, moment: date) -> str:
+    return dates.month(moment, ctx.lang)

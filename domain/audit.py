@@ -42,6 +42,8 @@ ACTIONS = (
     "unit_close",
     "member_transfer",
     "member_left",
+    "guess_wrong",
+    "guess_locked",
     "role_join",
 )
 PAGE = 20

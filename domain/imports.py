@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit, validation
 from domain.access import Actor, require
 from domain.errors import DomainError
-from domain.invites import hash_token
+from domain.invites import hash_code, hash_token, new_code
 from domain.tables import Table, fold
 from domain.units import CHILD_KINDS, infer_kind
 from storage.dto import Role, UnitDTO, UnitKind
@@ -116,6 +116,7 @@ class Link:
     position: str | None
     role: Role
     token: str
+    code: str = ""  # the short code to type where a link cannot be tapped (Zalo)
 
 
 @dataclass
@@ -530,10 +531,11 @@ async def _add_members(
     invites: list[dict[str, object]] = []
     expires = now + timedelta(days=invite_days)
     for row, member_id in zip(rows, ids, strict=True):
-        token = secrets.token_urlsafe(24)
+        token, code = secrets.token_urlsafe(24), new_code()
         invites.append(
             {
                 "token_hash": hash_token(token),
+                "code_hash": hash_code(code),
                 "unit_id": cells[row.cell],
                 "role": row.role.value,
                 "member_id": member_id,
@@ -544,6 +546,6 @@ async def _add_members(
                 "uses": 0,
             }
         )
-        links.append(Link(plan.paths[row.cell], row.full_name, row.position, row.role, token))
+        links.append(Link(plan.paths[row.cell], row.full_name, row.position, row.role, token, code))
     await repo.add_invites(session, invites)
     return links

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit
+from domain import audit, guesses
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
+from domain.guesses import Refused
 from domain.units import visible
 from storage.dto import InviteDTO, Role, UnitDTO
 from storage.repos import invites as repo
@@ -25,11 +26,49 @@ MAX_DAYS = 365
 ROLE_INVITE_USES = 1
 
 
+# Short codes for people who type slowly: eight characters with no look-alikes (no 0/O,
+# 1/I/L, 2/Z, 5/S, 8/B); case, spaces and hyphens ignored. 25⁸ ≈ 1.5·10¹¹, and guessing is
+# limited per account (domain/guesses.py).
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_LENGTH = 8
+CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
 @dataclass(frozen=True)
 class NewInvite:
     invite: InviteDTO
     token: str
     unit: UnitDTO
+    code: str = ""
+
+    @property
+    def shown_code(self) -> str:
+        """ABCD-EFGH: easier to read out and to type."""
+        return f"{self.code[:4]}-{self.code[4:]}" if self.code else ""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+_IN_TEXT = re.compile(r"(?:start=|^|[\s/=])([A-Za-z0-9_-]{32})(?=$|[\s&#])")
+
+
+def token_in(text: str) -> str | None:
+    """The invite token in what a person sent: the token alone, or a whole pasted link
+    (t.me/…?start=…, the web page's link, with spaces around)."""
+    found = _IN_TEXT.search(text.strip())
+    return found.group(1) if found else None
+
+
+def code_key(raw: str) -> str | None:
+    """A typed code as stored, or None if it cannot be one ('abcd efgh', 'ABCD-EFGH')."""
+    code = "".join(ch for ch in raw.upper() if ch not in " -._")
+    return code if CODE_RE.match(code) else None
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(f"invite-code:{code}".encode("ascii")).hexdigest()
 
 
 def new_token() -> str:
@@ -76,11 +115,12 @@ async def _store(
     _check_limits(uses, days)
     if role is Role.MEMBER and not unit.kind.is_cell:
         raise DomainError("invite.cells_only")
-    token = new_token()
+    token, code = new_token(), new_code()
     invite = await repo.add(
-        session, hash_token(token), unit.id, role, created_by, now, now + timedelta(days=days), uses
-    )
-    return NewInvite(invite, token, unit)
+        session, hash_token(token), unit.id, role, created_by, now, now + timedelta(days=days),
+        uses, hash_code(code),
+    )  # fmt: skip
+    return NewInvite(invite, token, unit, code)
 
 
 async def create_invite(
@@ -168,3 +208,21 @@ async def invite_unit(session: AsyncSession, invite: InviteDTO) -> UnitDTO:
     if unit is None or unit.closed:
         raise DomainError("invite.unknown")
     return unit
+
+
+async def check_code(
+    session: AsyncSession, actor: Actor, account_id: int, raw: str, now: datetime
+) -> InviteDTO | Refused:
+    """The usable invite behind a typed short code; a wrong one counts against the account,
+    and after too many even the right one waits (refused and recorded, not raised)."""
+    refused = await guesses.locked(session, actor, account_id, "invite", now)
+    if refused is not None:
+        return refused
+    code = code_key(raw)
+    invite = await repo.by_code(session, hash_code(code)) if code else None
+    if invite is None:
+        return await guesses.wrong(session, actor, account_id, "invite", "invite.bad_code", now)
+    why = problem(invite, now)
+    if why is not None:
+        return Refused(why)
+    return invite

@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import guesses
 from domain.access import Actor
 from domain.errors import DomainError
+from domain.guesses import Refused
 from storage.dto import AccountDTO
 from storage.repos import linking as repo
 from storage.repos import schedules as schedule_repo
@@ -41,16 +43,22 @@ async def new_code(session: AsyncSession, actor: Actor, now: datetime) -> str:
 
 async def link(
     session: AsyncSession, actor: Actor, account: AccountDTO, raw: str, now: datetime
-) -> int:
-    """Give this account to the person whose code it is; returns their user id."""
-    found = CODE.match(raw or "")
-    if found is None:
-        raise DomainError("link.bad_code")
+) -> int | Refused:
+    """Give this account to the person whose code it is; returns their user id. A wrong code
+    is counted against the account (domain/guesses.py) and refused, recorded, not raised."""
     if actor.member is not None or actor.grants:
         raise DomainError("link.already_member")
-    owner = await repo.take_code(session, _hash(found.group(1) + found.group(2)), now)
+    refused = await guesses.locked(session, actor, account.id, "link", now)
+    if refused is not None:
+        return refused
+    found = CODE.match(raw or "")
+    owner = (
+        await repo.take_code(session, _hash(found.group(1) + found.group(2)), now)
+        if found is not None
+        else None
+    )
     if owner is None:
-        raise DomainError("link.bad_code")
+        return await guesses.wrong(session, actor, account.id, "link", "link.bad_code", now)
     if owner == actor.user_id:
         raise DomainError("link.same")
     await repo.move_account(session, account.id, owner)

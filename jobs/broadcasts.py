@@ -96,6 +96,7 @@ async def compose(
     session: AsyncSession,
     rows: Sequence[OutboxRow],
     languages: dict[int, str],
+    fallback: str = "vi",
 ) -> dict[int, tuple[str, Markup | None, Attachment | None, str | None] | None]:
     """Row id -> (text, buttons, attachment, message to edit), or None: nothing to send."""
     ids = sorted({r.subject_id for r in rows if r.subject_id})
@@ -105,7 +106,7 @@ async def compose(
     done: dict[int, tuple[str, Markup | None, Attachment | None, str | None] | None] = {}
     for row in rows:
         broadcast = found.get(row.subject_id or 0)
-        lang = languages.get(row.user_id or 0, "vi")
+        lang = languages.get(row.user_id or 0, fallback)
         if broadcast is None:
             done[row.id] = None
         elif row.kind == repo.KIND:

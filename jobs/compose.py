@@ -25,6 +25,7 @@ from domain.errors import DomainError
 from domain.reports import build, members_for_print
 from jobs import broadcasts, yearend
 from jobs.channel import Attachment, Markup
+from locales import dates
 from locales.catalog import Raw, t
 from render.report_text import LIMIT, digest_buttons, digest_text, shorten
 from storage.repos import members as member_repo
@@ -52,9 +53,14 @@ class Composition:
 
 
 async def compose(
-    session: AsyncSession, rows: Sequence[OutboxRow], now: datetime, zone: ZoneInfo
+    session: AsyncSession,
+    rows: Sequence[OutboxRow],
+    now: datetime,
+    zone: ZoneInfo,
+    fallback: str = "vi",
 ) -> Composition:
-    """Fill in the rows written without text; rows with text are sent as they are."""
+    """Fill in the rows written without text; rows with text are sent as they are. A row
+    for nobody known is written in `fallback` (the organisation's language)."""
     todo = [r for r in rows if r.text is None]
     result = Composition()
     if not todo:
@@ -62,10 +68,10 @@ async def compose(
         return result
     languages = await user_repo.languages(session, [r.user_id for r in todo if r.user_id])
     announced = await broadcasts.compose(
-        session, [r for r in todo if r.kind in broadcasts.KINDS], languages
+        session, [r for r in todo if r.kind in broadcasts.KINDS], languages, fallback
     )
     announced |= await yearend.compose(
-        session, [r for r in todo if r.kind in yearend.KINDS], languages, zone
+        session, [r for r in todo if r.kind in yearend.KINDS], languages, zone, fallback
     )
     own = (*broadcasts.KINDS, *yearend.KINDS)
     about = [r for r in todo if r.kind not in REPORTS and r.kind not in own]
@@ -77,7 +83,7 @@ async def compose(
         if row.text is not None:
             result.ready.append(row)
             continue
-        lang = languages.get(row.user_id or 0, "vi")
+        lang = languages.get(row.user_id or 0, fallback)
         if row.id in announced:
             message = _announced(row, announced[row.id], result)
         elif row.kind in PRINTED:
@@ -253,7 +259,7 @@ def _nudge(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
         return None
     campaign = year.campaign
     if campaign is not None and not year.submitted:
-        deadline = campaign.deadline.strftime("%d/%m/%Y")
+        deadline = dates.day(campaign.deadline, lang)
         text = t(
             lang, "nudge.registration", name=year.full_name, year=campaign.year, deadline=deadline
         )
@@ -282,7 +288,7 @@ def _registration(row: OutboxRow, year: MemberYear, lang: str) -> Message | None
         "remind.registration",
         name=year.full_name,
         year=year.campaign.year,
-        deadline=year.campaign.deadline.strftime("%d/%m/%Y"),
+        deadline=dates.day(year.campaign.deadline, lang),
         days=_payload_int(row, "days"),
     )
     return text, [[_button(t(lang, "remind.register_now"), "cm:open")]]
@@ -297,7 +303,7 @@ def _deadline(row: OutboxRow, year: MemberYear, lang: str) -> Message | None:
         "remind.deadline",
         name=year.full_name,
         text=item.text,
-        deadline=item.deadline.strftime("%d/%m/%Y") if item.deadline else "",
+        deadline=dates.day(item.deadline, lang) if item.deadline else "",
         progress=item.progress,
     )
     return text, [[_button(t(lang, "remind.report"), f"k:i:{item.id}")]]

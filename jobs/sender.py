@@ -73,6 +73,7 @@ class SenderConfig:
     heartbeat_seconds: float = 10.0
     log_seconds: float = 60.0
     timezone: str = "Asia/Ho_Chi_Minh"  # the organisation's: reports are by its weeks
+    language: str = "vi"  # the organisation's: for a message to nobody known
     limits: Limits = field(default_factory=Limits)
     # a network's own limits (Zalo's are not Telegram's); others use `limits`
     channel_limits: dict[str, Limits] = field(default_factory=dict)
@@ -209,7 +210,8 @@ class Sender:
         """Fill in the texts composed at send time; rows with nothing left to say are closed."""
         async with self.sessions() as session:
             await session.connection(execution_options=READ_ONLY)  # reads only: no write lock
-            done = await compose(session, rows, now, ZoneInfo(self.config.timezone))
+            zone = ZoneInfo(self.config.timezone)
+            done = await compose(session, rows, now, zone, self.config.language)
         self._attachments.update(done.attachments)
         self._edits.update(done.edits)
         for row in done.obsolete:
@@ -257,9 +259,12 @@ class Sender:
         if attachment is not None and attachment.make is not None:
             attachment = await attachment.ready()  # a chart or a workbook: made off the loop
         limiter = self.limiters.get(row.channel, self.limiter)
-        await limiter.wait(row.chat_id)
+        taken = await limiter.wait(row.chat_id)
         edit = self._edits.get(row.id)
-        return await channel.deliver(row.chat_id, row.text or "", row.markup, attachment, edit)
+        try:
+            return await channel.deliver(row.chat_id, row.text or "", row.markup, attachment, edit)
+        finally:
+            limiter.answered(taken)
 
     async def _is_cancelled(self, row: OutboxRow) -> bool:
         """An announcement cancelled after its rows were claimed is not sent (checked at most

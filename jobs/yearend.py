@@ -102,7 +102,11 @@ Composed = tuple[str, Markup | None, Attachment | None, str | None] | None
 
 
 async def compose(
-    session: AsyncSession, rows: Sequence[OutboxRow], languages: dict[int, str], zone: ZoneInfo
+    session: AsyncSession,
+    rows: Sequence[OutboxRow],
+    languages: dict[int, str],
+    zone: ZoneInfo,
+    fallback: str = "vi",
 ) -> dict[int, Composed]:
     """Row id -> the member's summary, or the unit's spreadsheet; None when there is none."""
     member_rows = [r for r in rows if r.kind == "yearend_member"]
@@ -113,7 +117,7 @@ async def compose(
     facts = await _facts(session, sorted(units), rows)
     done: dict[int, Composed] = {}
     for row in rows:
-        lang = languages.get(row.user_id or 0, "vi")
+        lang = languages.get(row.user_id or 0, fallback)
         if row.kind == "yearend_member":
             found = facts.by_member.get(row.subject_id or 0)
             done[row.id] = (member_summary(lang, found), None, None, None) if found else None

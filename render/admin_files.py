@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -22,7 +23,8 @@ from storage.repos.audit import AuditDTO
 
 HEADER = PatternFill("solid", fgColor="FFE8E8E8")
 GROUP = PatternFill("solid", fgColor="FFFFF4D6")
-LINK_COLUMNS = ("n", "name", "position", "role", "link")
+LINK_COLUMNS = ("n", "name", "position", "role", "link", "code", "qr")
+QR_MAX = 5000  # QR codes on sheets of at most this many members (a picture a row)
 ERROR_COLUMNS = ("line", "reason")
 MOVE_COLUMNS = ("line", "name", "from", "to")
 TEMPLATE_TEXT_ROWS = 2000
@@ -66,21 +68,51 @@ def _bytes(book: Workbook) -> bytes:
 
 
 def links_xlsx(lang: str, links: Sequence[Link], link_of: Callable[[str], str]) -> bytes:
-    """One row per member, grouped by cell under a shaded line naming it."""
+    """One row per member, grouped by cell under a shaded line naming it: the link to tap,
+    the short code to send on Zalo, and (up to QR_MAX members) a QR code of the link to scan
+    with the phone's camera or Zalo."""
     title = plain(lang, "admin.links_title", n=len(links))
-    book, sheet = _book(lang, title, LINK_COLUMNS, (6, 30, 28, 14, 60))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for n, width in enumerate((6, 30, 28, 14, 60, 14, 14)):
+        sheet.column_dimensions[chr(ord("A") + n)].width = width
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([])
+    sheet.append([plain(lang, f"admin.col_{c}") for c in LINK_COLUMNS])
+    for cell in sheet[3]:
+        cell.font, cell.fill = Font(bold=True), HEADER
+    sheet.freeze_panes = "A4"
+    pictures = len(links) <= QR_MAX
     ordered = sorted(links, key=lambda k: (k.unit, sort_key(k.full_name)))
-    unit = None
-    n = 0
+    unit, n = None, 0
     for link in ordered:
         if link.unit != unit:
-            unit = link.unit
-            sheet.append([_styled(sheet, unit, Font(bold=True), GROUP)])
-            n = 0
+            unit, n = link.unit, 0
+            sheet.append([unit])
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+            sheet.cell(row=sheet.max_row, column=1).fill = GROUP
         n += 1
         role = plain(lang, f"role.{link.role.value}")
-        sheet.append([n, link.full_name, link.position or "", role, link_of(link.token)])
+        address = link_of(link.token)
+        code = f"{link.code[:4]}-{link.code[4:]}" if link.code else ""
+        sheet.append([n, link.full_name, link.position or "", role, address, code])
+        if pictures and address:
+            _qr(sheet, address, sheet.max_row)
     return _bytes(book)
+
+
+def _qr(sheet: Any, address: str, row: int) -> None:
+    import segno
+    from openpyxl.drawing.image import Image
+
+    picture = io.BytesIO()
+    segno.make(address, error="m").save(picture, kind="png", scale=2, border=1)
+    picture.seek(0)
+    image = Image(picture)
+    sheet.add_image(image, f"G{row}")
+    sheet.row_dimensions[row].height = max(image.height * 0.75, 15)
 
 
 def errors_xlsx(lang: str, errors: Sequence[RowError]) -> bytes:

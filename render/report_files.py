@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.digest import Counts, UnitDigest, average_progress, weeks_back
+from locales import dates
 from locales.catalog import plain
 from render.report_text import rate
 from storage.repos.digest import MemberFacts
@@ -200,7 +201,7 @@ def _items_sheet(lang: str, sheet: Worksheet, title: str, members: list[MemberFa
     for member in members:
         for item in member.items:
             n += 1
-            deadline = item.deadline.strftime("%m/%Y") if item.deadline else ""
+            deadline = dates.month(item.deadline, lang) if item.deadline else ""
             status = plain(lang, f"status.{item.status}")
             sheet.append([n, member.full_name, item.text, deadline, item.progress, status])
             sheet.cell(row=sheet.max_row, column=3).alignment = Alignment(wrap_text=True)

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from locales import dates
 from locales.catalog import plain
 from storage.repos.digest import ItemFacts, MemberFacts
 
@@ -51,11 +52,11 @@ def _rows(lang: str, report: Printable) -> list[list[str]]:
 
 def _item(lang: str, item: ItemFacts) -> list[str]:
     kind = plain(lang, f"print.kind_{item.kind}") if item.kind in KINDS else item.kind
-    last = item.last_checkin_at.strftime("%d/%m/%Y") if item.last_checkin_at else ""
+    last = dates.day(item.last_checkin_at.date(), lang) if item.last_checkin_at else ""
     return [
         item.text,
         kind,
-        item.deadline.strftime("%m/%Y") if item.deadline else "",
+        dates.month(item.deadline, lang) if item.deadline else "",
         str(item.progress),
         plain(lang, f"status.{item.status}"),
         last,
@@ -69,7 +70,7 @@ def _heading(lang: str, report: Printable) -> list[str]:
     return [
         plain(lang, "print.title", year=report.year or report.today.year),
         plain(lang, "print.unit", unit=report.unit_name),
-        plain(lang, "print.period", date=report.today.strftime("%d/%m/%Y")),
+        plain(lang, "print.period", date=dates.day(report.today, lang)),
     ]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from domain.digest import Counts, Group, Mention, UnitDigest, laggards
+from locales import dates
 from locales.catalog import Raw, t, tn
 
 NAMES = 5
@@ -37,11 +38,11 @@ def digest_text(lang: str, digest: UnitDigest) -> str:
 
 def _header(lang: str, digest: UnitDigest) -> str:
     week = digest.week
-    dates = {"start": week.first_day.strftime("%d/%m"), "end": week.last_day.strftime("%d/%m/%Y")}
+    span = {"start": dates.short_day(week.first_day, lang), "end": dates.day(week.last_day, lang)}
     period = (
-        t(lang, "digest.period", year=digest.year, **dates)
+        t(lang, "digest.period", year=digest.year, **span)
         if digest.year
-        else t(lang, "digest.period_no_year", **dates)
+        else t(lang, "digest.period_no_year", **span)
     )
     return t(lang, "digest.title", week=week.number, unit=digest.unit_name) + "\n" + period
 
@@ -177,7 +178,7 @@ def _deadline_entry(lang: str, m: Mention) -> str:
     item = m.item
     if item is None or item.deadline is None:
         return _item_entry(lang, m)
-    deadline = item.deadline.strftime("%m/%Y")
+    deadline = dates.month(item.deadline, lang)
     return t(
         lang, "digest.item_deadline_entry", name=m.name, item=shorten(item.text), deadline=deadline
     )

@@ -196,6 +196,8 @@ class Invite(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the short code typed where a link cannot be tapped (Zalo): its hash
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -358,7 +360,7 @@ class CheckIn(Base):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(1000))
     evidence_channel: Mapped[str | None] = mapped_column(String(16))
-    evidence_file_id: Mapped[str | None] = mapped_column(String(256))
+    evidence_file_id: Mapped[str | None] = mapped_column(Text)  # an id, or a photo's whole URL
     evidence_unique_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -484,6 +486,8 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(32))
+    # parts of a long message already sent (a network that cuts texts): resumed from there
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -510,3 +514,15 @@ class RuntimeStatus(Base):
     owner: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     detail: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Guess(Base):
+    """A wrong invite or link code, counted per account: guessing is limited per hour."""
+
+    __tablename__ = "guesses"
+    __table_args__ = (Index("ix_guesses_account_kind_at", "account_id", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot import views
 from bot.context import Ctx
+from bot.i18n import Raw
+from bot.joining import ways_in
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain.errors import DomainError
@@ -84,7 +86,7 @@ async def _link(ctx: Ctx, unit_id: int, role: Role, _extra: int) -> None:
         "appoint.link",
         role=views.role_name(role),
         unit=made.unit.name,
-        link=ctx.config.link(made.token),
+        ways=Raw(ways_in(ctx.config, ctx.lang, made.token, made.code)),
         expires=views.when(ctx, made.invite.expires_at),
     )
     ctx.reply(Screen(text, edit=True))

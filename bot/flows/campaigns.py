@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot import views
 from bot.context import Ctx
 from bot.router import Router
@@ -43,8 +45,8 @@ async def show(ctx: Ctx, unit_id: int, edit: bool = False) -> None:
 
 
 def _card(ctx: Ctx, c: CampaignDTO, unit: str) -> str:
-    def d(value: object) -> str:
-        return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else "—"
+    def d(value: date | None) -> str:
+        return views.date_of(ctx, value) if value is not None else "—"
 
     return ctx.t(
         "campaign.card",

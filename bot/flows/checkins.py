@@ -55,7 +55,8 @@ async def _begin(ctx: Ctx, arg: str, correcting: int | None = None) -> None:
 def _percent_screen(ctx: Ctx, item: ItemDTO) -> Screen:
     buttons = [Choice(f"{n}%", f"k:p:{n}") for n in svc.STEPS]
     text = ctx.t("checkin.ask_percent", text=item.text, progress=item.progress)
-    return Screen(_stoppable(ctx, text), rows(*buttons, width=5) + _back(ctx, "pick"))
+    choices = rows(*buttons, width=5) + _back(ctx, "pick")
+    return Screen(_stoppable(ctx, text), choices, values=True)  # "5" typed is 5 %
 
 
 def _stoppable(ctx: Ctx, text: str) -> str:

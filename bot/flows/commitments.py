@@ -44,7 +44,7 @@ def _item_line(ctx: Ctx, number: int, item: ItemDTO) -> str:
     if item.target:
         extra.append(ctx.t("item.target_is", target=item.target))
     if item.deadline:
-        extra.append(ctx.t("item.deadline_is", month=views.month_label(item.deadline)))
+        extra.append(ctx.t("item.deadline_is", month=views.month_label(ctx, item.deadline)))
     tail = f" <i>({'; '.join(extra)})</i>" if extra else ""
     return ctx.t("item.line", n=number, text=item.text) + tail
 
@@ -58,7 +58,7 @@ def sheet_text(ctx: Ctx, sheet: svc.Sheet) -> str:
             year=campaign.year,
             name=sheet.owner_name,
             theme=campaign.theme,
-            deadline=campaign.deadline.strftime("%d/%m/%Y"),
+            deadline=views.date_of(ctx, campaign.deadline),
             state=ctx.t(f"state.{c.state.value}"),
         ),
     ]
@@ -204,7 +204,7 @@ async def _item(ctx: Ctx, item_id: int, _arg: str) -> None:
         kind=ctx.t(KIND_KEYS.get(item.kind, "item.kind_example")),
         text=item.text,
         target=item.target or "—",
-        deadline=views.month_label(item.deadline) if item.deadline else "—",
+        deadline=views.month_label(ctx, item.deadline) if item.deadline else "—",
     )
     buttons = rows(
         ctx.choice("item.edit_text", f"c:et:{item.id}"),

@@ -273,7 +273,7 @@ def _meeting_screen(ctx: Ctx, unit: UnitDTO) -> Screen:
         current = ctx.t("meeting.none")
     else:
         upcoming = meetings.next_meeting(unit.meeting_day, ctx.local(ctx.now).date())
-        current = ctx.t("meeting.current", day=unit.meeting_day, next=upcoming.strftime("%d/%m/%Y"))
+        current = ctx.t("meeting.current", day=unit.meeting_day, next=views.date_of(ctx, upcoming))
     days = [
         Choice(str(d), f"dg:md:{unit.id}:{d}")
         for d in range(meetings.DAY_MIN, meetings.DAY_MAX + 1)
@@ -289,7 +289,7 @@ async def _meeting_day(ctx: Ctx, arg: str) -> None:
         ctx.say("meeting.cleared")
         return
     upcoming = meetings.next_meeting(unit.meeting_day, ctx.local(ctx.now).date())
-    ctx.say("meeting.saved", day=unit.meeting_day, next=upcoming.strftime("%d/%m/%Y"))
+    ctx.say("meeting.saved", day=unit.meeting_day, next=views.date_of(ctx, upcoming))
 
 
 def _int(arg: str) -> int:

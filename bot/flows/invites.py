@@ -5,12 +5,16 @@ from __future__ import annotations
 from bot import views
 from bot.context import Ctx
 from bot.flows import units
+from bot.i18n import Raw
+from bot.joining import ways_in
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
-from domain.invites import create_invite, list_invites, revoke_invite
+from domain.errors import DomainError
+from domain.invites import MAX_USES, create_invite, list_invites, revoke_invite
 from domain.units import scope_roots
 from storage.dto import Role
 
+USES_STATE = "inv/uses"
 USES = (1, 10, 50, 100)
 
 
@@ -71,9 +75,19 @@ async def _show(ctx: Ctx, ids: list[int]) -> None:
 async def _ask_uses(ctx: Ctx, ids: list[int]) -> None:
     await list_invites(ctx.session, ctx.actor, ids[0], ctx.now)  # checks the actor's scope
     buttons = [ctx.choice("invite.uses", f"inv:mk:{ids[0]}:{n}", n=n) for n in USES]
-    ctx.reply(
-        Screen(ctx.t("invite.ask_uses", days=ctx.config.invite_days), rows(*buttons, width=2))
-    )
+    await ctx.set_state(USES_STATE, {"unit": ids[0]})
+    text = ctx.t("invite.ask_uses", days=ctx.config.invite_days)
+    ctx.reply(Screen(text, rows(*buttons, width=2), values=True))  # or a typed number
+
+
+async def on_uses_text(ctx: Ctx) -> None:
+    """A typed number of uses (1 to 10,000)."""
+    unit_id = ctx.data.get("unit")
+    uses = views.number(ctx.incoming.text or "")
+    if not isinstance(unit_id, int) or uses is None or not 1 <= uses <= MAX_USES:
+        raise DomainError("invite.bad_uses", max=MAX_USES)
+    await ctx.clear_state()
+    await _create(ctx, unit_id, uses, edit=False)
 
 
 async def _make(ctx: Ctx, ids: list[int]) -> None:
@@ -81,6 +95,11 @@ async def _make(ctx: Ctx, ids: list[int]) -> None:
     if uses not in USES:
         ctx.say("button.expired")
         return
+    await ctx.clear_state()
+    await _create(ctx, unit_id, uses, edit=True)
+
+
+async def _create(ctx: Ctx, unit_id: int, uses: int, edit: bool) -> None:
     made = await create_invite(
         ctx.session, ctx.actor, unit_id, Role.MEMBER, uses, ctx.config.invite_days, ctx.now
     )
@@ -89,11 +108,11 @@ async def _make(ctx: Ctx, ids: list[int]) -> None:
             ctx.t(
                 "invite.created",
                 unit=made.unit.name,
-                link=ctx.config.link(made.token),
+                ways=Raw(ways_in(ctx.config, ctx.lang, made.token, made.code)),
                 expires=views.when(ctx, made.invite.expires_at),
                 uses=uses,
             ),
-            edit=True,
+            edit=edit,
         )
     )
 
@@ -130,3 +149,4 @@ def register(router: Router) -> None:
     router.command("moi", "invite")(on_invites)
     router.menu_item("menu.invites")(on_invites)
     router.button("inv")(on_button)
+    router.state(USES_STATE)(on_uses_text)

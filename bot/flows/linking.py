@@ -11,6 +11,7 @@ from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import linking
+from domain.guesses import Refused
 
 NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
 
@@ -18,10 +19,15 @@ NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
 async def on_link(ctx: Ctx) -> None:
     code = ctx.incoming.args.strip()
     if code:
-        await linking.link(ctx.session, ctx.actor, ctx.account, code, ctx.now)
+        owner = await linking.link(ctx.session, ctx.actor, ctx.account, code, ctx.now)
+        if isinstance(owner, Refused):
+            ctx.say(owner.key, **owner.params)
+            return
         await ctx.reload_actor()
         name = ctx.actor.member.full_name if ctx.actor.member else ""
         ctx.reply(views.home(ctx, "link.done", name=name))
+        network = NAMES.get(ctx.account.channel, ctx.account.channel)
+        await ctx.notify_own_accounts("link.notice", network=network)  # the original account
         return
     made = await linking.new_code(ctx.session, ctx.actor, ctx.now)
     shown = f"{made[:4]} {made[4:]}"

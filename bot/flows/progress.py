@@ -33,7 +33,7 @@ async def on_progress(ctx: Ctx) -> None:
             last=last,
         )
         if svc.overdue(item, today) and item.deadline is not None:
-            block += "\n" + ctx.t("progress.overdue", deadline=item.deadline.strftime("%d/%m/%Y"))
+            block += "\n" + ctx.t("progress.overdue", deadline=views.date_of(ctx, item.deadline))
         blocks.append(block)
     done = sum(1 for i in sheet.lines if i.progress >= 100)
     head = ctx.t("progress.title", year=sheet.campaign.year)

@@ -9,7 +9,8 @@ from bot.router import Router
 from bot.screens import Screen, rows
 from domain import validation
 from domain.errors import DomainError
-from domain.invites import check_token, get_invite, invite_unit
+from domain.guesses import Refused
+from domain.invites import check_code, check_token, code_key, get_invite, invite_unit, token_in
 from domain.members import (
     check_can_register,
     leaders_to_notify,
@@ -18,18 +19,32 @@ from domain.members import (
 )
 from domain.members import register as register_member
 from domain.units import path_names
-from storage.dto import Role, UnitDTO
+from storage.dto import InviteDTO, Role, UnitDTO
 
 NAME, POSITION, HEAD, CONFIRM = "reg/name", "reg/position", "reg/head", "reg/confirm"
 
 
-async def begin(ctx: Ctx, token: str) -> None:
-    """/start <token>: check the invite and open the dialogue."""
+async def begin(ctx: Ctx, sent: str) -> None:
+    """/start <token>, a pasted invite link, or a typed short code: check the invite and open
+    the dialogue."""
+    token = token_in(sent)
+    if token is None and code_key(sent) is not None:
+        found = await check_code(ctx.session, ctx.actor, ctx.account.id, sent, ctx.now)
+        if isinstance(found, Refused):
+            text = ctx.t(found.key, **found.params) + "\n\n" + ctx.t("invite.ask_new")
+            ctx.reply(Screen(text, remove_menu=True))
+            return
+        await _open(ctx, found)
+        return
     try:
-        invite = await check_token(ctx.session, token, ctx.now)
+        invite = await check_token(ctx.session, token or sent, ctx.now)
     except DomainError as error:
         ctx.reply(Screen(ctx.t(error.key) + "\n\n" + ctx.t("invite.ask_new"), remove_menu=True))
         return
+    await _open(ctx, invite)
+
+
+async def _open(ctx: Ctx, invite: InviteDTO) -> None:
     unit = await invite_unit(ctx.session, invite)
     try:
         await check_can_register(ctx.session, ctx.actor, invite, unit)

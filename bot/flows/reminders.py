@@ -3,16 +3,19 @@ reminder itself."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+import re
+from datetime import date, timedelta
 
 from bot import views
 from bot.context import Ctx
 from bot.router import Router
 from bot.screens import Choice, Screen, rows
 from domain import preferences as svc
+from domain.errors import DomainError
 from domain.schedules import CADENCES, Prefs
+from locales import dates
 
+TIME = "remind/time"
 TIMES = (6 * 60, 7 * 60, 8 * 60, 12 * 60, 17 * 60, 19 * 60, 20 * 60)
 QUIET = ((21 * 60, 7 * 60), (22 * 60, 6 * 60), (20 * 60, 8 * 60), (0, 0))
 PAUSES = (7, 14, 30)
@@ -34,7 +37,7 @@ async def on_show(ctx: Ctx, edit: bool = False) -> None:
         ctx.choice("remind.set_time", "r:m:t", value=values["time"]),
         ctx.choice("remind.set_quiet", "r:m:q", value=values["quiet"]),
         ctx.choice("remind.set_pause", "r:m:p", value=values["paused"]),
-        ctx.choice("remind.set_zone", "r:m:z", value=_zone_label(prefs.timezone, ctx.now)),
+        ctx.choice("remind.set_zone", "r:m:z", value=_zone_label(ctx, prefs.timezone)),
         width=1,
     )
     ctx.reply(Screen(text, buttons, edit=edit))
@@ -47,7 +50,7 @@ def _values(ctx: Ctx, prefs: Prefs) -> dict[str, str]:
         else f"{_hm(prefs.quiet_start)}–{_hm(prefs.quiet_end)}"
     )
     paused = (
-        ctx.t("remind.paused_until", day=prefs.paused_until.strftime("%d/%m/%Y"))
+        ctx.t("remind.paused_until", day=views.date_of(ctx, prefs.paused_until))
         if prefs.paused_until
         else ctx.t("remind.not_paused")
     )
@@ -76,7 +79,13 @@ async def _menu(ctx: Ctx, which: str) -> None:
     else:
         key, choices, width = found(ctx, prefs)
     back = (ctx.choice("nav.back", "r:m:home"),)
-    ctx.reply(Screen(ctx.t(key), rows(*choices, width=width) + (back,), edit=True))
+    typed = which == "t"  # the time may be typed: "8" is 08:00, "20:30", "7h"
+    if typed:
+        await ctx.set_state(TIME, {})
+    elif ctx.state == TIME:
+        await ctx.clear_state()
+    screen = Screen(ctx.t(key), rows(*choices, width=width) + (back,), edit=True, values=typed)
+    ctx.reply(screen)
 
 
 def _cadences(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
@@ -118,22 +127,20 @@ def _pauses(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
     return "remind.ask_pause", found, 1
 
 
-def _zone_label(zone: str, now: datetime) -> str:
-    """'Ho Chi Minh (UTC+07:00)'."""
-    offset = now.astimezone(ZoneInfo(zone)).strftime("%z")
-    city = zone.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{city} (UTC{offset[:3]}:{offset[3:]})"
+def _zone_label(ctx: Ctx, zone: str) -> str:
+    """'Giờ Việt Nam (UTC+07:00)'."""
+    return dates.zone(zone, ctx.now, ctx.lang)
 
 
 async def _zones(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
     chosen = await svc.own_zone(ctx.session, ctx.actor, ctx.now)
     own = Choice(
-        _marked(ctx.t("remind.zone_default", zone=_zone_label(ctx.config.zone.key, ctx.now)),
+        _marked(ctx.t("remind.zone_default", zone=_zone_label(ctx, ctx.config.zone.key)),
                 chosen is None),
         "r:z:d",
     )  # fmt: skip
     found = [
-        Choice(_marked(_zone_label(z, ctx.now), z == chosen), f"r:z:{n}")
+        Choice(_marked(_zone_label(ctx, z), z == chosen), f"r:z:{n}")
         for n, z in enumerate(svc.ZONES)
     ]
     return "remind.ask_zone", [own, *found], 1
@@ -174,6 +181,28 @@ async def on_button(ctx: Ctx) -> None:
     await on_show(ctx, edit=True)
 
 
+async def on_time_text(ctx: Ctx) -> None:
+    """A typed time of day for the reminder."""
+    minute = parse_time(ctx.incoming.text or "")
+    if minute is None:
+        raise DomainError("remind.bad_time")
+    await ctx.clear_state()
+    await svc.change(ctx.session, ctx.actor, ctx.now, minute=minute)
+    await on_show(ctx)
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})(?:\s*[:hg.]\s*(\d{2})?)?\s*$", re.IGNORECASE)
+
+
+def parse_time(text: str) -> int | None:
+    """'8' → 08:00, '20:30', '7h', '7h15', '19g' → minutes after midnight; None otherwise."""
+    found = _TIME.match(text)
+    if found is None or not found.group(1).isascii():
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    return hour * 60 + minute if hour < 24 and minute < 60 else None
+
+
 async def _set_zone(ctx: Ctx, pick: str) -> None:
     number = views.number(pick)
     zone = (
@@ -205,3 +234,4 @@ def register(router: Router) -> None:
     router.command("nhacnho", "reminders")(on_open)
     router.menu_item("menu.reminders")(on_open)
     router.button("r")(on_button)
+    router.state(TIME)(on_time_text)

@@ -7,6 +7,7 @@ from bot.context import Ctx
 from bot.flows import registration
 from bot.router import Router
 from bot.screens import Screen, rows
+from domain.invites import code_key, token_in
 from domain.members import set_language
 
 
@@ -24,7 +25,10 @@ async def on_start(ctx: Ctx) -> None:
     elif actor.is_admin or actor.is_leader:
         ctx.reply(views.home(ctx, "home.welcome_official"))
     else:
-        ctx.reply(Screen(ctx.t("start.need_invite"), remove_menu=True))
+        key = (
+            "start.need_invite" if ctx.incoming.channel == "telegram" else "start.need_invite_code"
+        )
+        ctx.reply(Screen(ctx.t(key), remove_menu=True))
 
 
 async def on_help(ctx: Ctx) -> None:
@@ -83,8 +87,16 @@ async def on_unknown(ctx: Ctx) -> None:
     elif incoming.pending_choices:  # a network without buttons: the choices are shown again
         ctx.say("numbered.no_match")
         ctx.outcome.repeat_choices = True
+    elif _joining(ctx):  # a stranger types the invite's short code or pastes its link
+        await registration.begin(ctx, incoming.text or "")
     else:
         ctx.reply(views.home(ctx, "unknown.text"))
+
+
+def _joining(ctx: Ctx) -> bool:
+    text = ctx.incoming.text or ""
+    stranger = ctx.actor.member is None and not ctx.actor.grants and not ctx.actor.root_admin
+    return stranger and (token_in(text) is not None or code_key(text) is not None)
 
 
 async def on_expired(ctx: Ctx) -> None:

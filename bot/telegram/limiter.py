@@ -51,15 +51,15 @@ class ReplyLimiter(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat = str(data.get("chat_id", "")) if data.get("chat_id") is not None else ""
         give_up = time.monotonic() + PATIENCE
-        for attempt in range(1, ATTEMPTS + 1):
-            if chat:
-                await self.limiter.wait(chat, reply=True)
+        failures = 0
+        while True:
+            taken = await self.limiter.wait(chat, reply=True) if chat else 0.0
             try:
                 result = await callback(*args, **kwargs)
-            except RetryAfter as error:
+            except RetryAfter as error:  # not delivered: again, as long as patience lasts
                 wait = seconds(error)
                 self.limiter.rate_limited(chat or "*", wait)
-                if attempt == ATTEMPTS or time.monotonic() + wait > give_up:
+                if time.monotonic() + wait > give_up:
                     raise
                 log.info("%s: 429, again in %.1f s", endpoint, wait)
                 await asyncio.sleep(wait)
@@ -67,11 +67,13 @@ class ReplyLimiter(BaseRateLimiter[None]):
             except (BadRequest, TimedOut):
                 raise  # refused, or it may have arrived: not sent again
             except NetworkError as error:  # 5xx, or no connection: nothing was delivered
-                if attempt == ATTEMPTS:
+                failures += 1
+                if failures == ATTEMPTS:
                     raise
                 log.info("%s failed (%s), again", endpoint, error)
-                await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
+                await asyncio.sleep(min(0.5 * 2**failures, 8.0))
                 continue
+            finally:
+                self.limiter.answered(taken)
             self.limiter.succeeded()
             return result
-        raise AssertionError("unreachable")  # the loop returns or raises

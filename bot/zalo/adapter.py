@@ -33,6 +33,7 @@ from bot.runtime import Runtime
 from bot.screens import Outcome, Screen
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
 from bot.zalo.files import FileLinks, attach
+from domain.invites import token_in
 from jobs.limits import Limiter, Limits
 from storage.repos import prompts
 
@@ -100,9 +101,9 @@ def _part(message: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _text_parts(text: str) -> dict[str, Any]:
     text = text.strip()
-    token = INVITE.match(text)
-    if token:  # the invite link's token, as the first message (with or without /start)
-        return {"command": "start", "args": token.group(1)}
+    token = token_in(text)
+    if token and (INVITE.match(text) or "://" in text):  # the token, or a pasted invite link
+        return {"command": "start", "args": token}
     if text.startswith("/"):
         head, _, args = text[1:].partition(" ")
         return {"command": head.lower(), "args": args.strip()}
@@ -218,7 +219,7 @@ class ZaloBot:
         """A reply: ahead of the outbox in the shared budget, retried on a 429 or a failure
         before sending; one that still fails is logged."""
         for attempt in range(1, REPLY_ATTEMPTS + 1):
-            await self.limiter.wait(chat_id, reply=True)
+            taken = await self.limiter.wait(chat_id, reply=True)
             try:
                 await self.client.send_message(chat_id, text)
                 self.limiter.succeeded()
@@ -236,6 +237,8 @@ class ZaloBot:
             except httpx.HTTPError as error:  # it may have arrived: not sent again
                 log.warning("the answer to zalo chat %s may not have arrived: %s", chat_id, error)
                 return
+            finally:
+                self.limiter.answered(taken)
             await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
 
     async def poll(self, stop: asyncio.Event, wait: int = 30) -> None:

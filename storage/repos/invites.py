@@ -35,9 +35,11 @@ async def add(
     now: datetime,
     expires_at: datetime,
     max_uses: int,
+    code_hash: str | None = None,
 ) -> InviteDTO:
     row = Invite(
         token_hash=token_hash,
+        code_hash=code_hash,
         unit_id=unit_id,
         role=role,
         created_by=created_by,
@@ -53,6 +55,11 @@ async def add(
 
 async def by_hash(session: AsyncSession, token_hash: str) -> InviteDTO | None:
     row = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+    return to_dto(row) if row else None
+
+
+async def by_code(session: AsyncSession, code_hash: str) -> InviteDTO | None:
+    row = await session.scalar(select(Invite).where(Invite.code_hash == code_hash))
     return to_dto(row) if row else None
 
 

@@ -228,3 +228,14 @@ async def drop_leader_grants_outside(session: AsyncSession, user_id: int, cell_p
 async def drop_unit_grants(session: AsyncSession, unit_id: int) -> None:
     """A closed unit's secretaries, deputies and admins lose their rights on it."""
     await session.execute(delete(RoleGrant).where(RoleGrant.unit_id == unit_id))
+
+
+async def accounts_of(session: AsyncSession, user_id: int) -> list[AccountDTO]:
+    """Every chat account of a person, reachable or not."""
+    rows = await session.execute(
+        select(Account, User.language)
+        .join(User, User.id == Account.user_id)
+        .where(Account.user_id == user_id)
+        .order_by(Account.id)
+    )
+    return [_account(a, lang) for a, lang in rows]

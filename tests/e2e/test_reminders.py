@@ -103,7 +103,7 @@ async def test_reminders_follow_the_members_settings(
     settings = await member.reply()
     assert "• Tần suất: Hằng tuần" in settings.text
     assert "• Giờ: 08:00" in settings.text
-    assert len(settings.buttons) == 5  # one per setting: fits a phone's screen
+    assert len(settings.buttons) == 6  # one per setting: fits a phone's screen
     await member.press("⏸ Tạm dừng: không", event=settings)
     pauses = await member.reply()
     assert "✓ ▶️ Nhắc lại như thường" in [label for label, _ in pauses.buttons]

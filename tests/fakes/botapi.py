@@ -117,6 +117,8 @@ class FakeBotAPI:
         self.chat_rate: float = 0.0  # answer 429 to a chat written to within this many seconds
         self._last_in_chat: dict[int, float] = {}
         self.conflicts = 0  # 409s answered to overlapping pollers
+        self.on_bot_message: Any = None  # called with the chat id of each message the bot sends
+        self.record_calls = True  # benchmarks sending 150,000 messages keep no call log
         self._poll_generation = 0
         self._recent: deque[float] = deque()
         self.journal: list[tuple[int, str, Any]] = []  # (chat, "user"|"bot", what), in order
@@ -149,7 +151,8 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
-        self.calls.append((method, params))
+        if self.record_calls:
+            self.calls.append((method, params))
         refusal = await self._refusal(method, params)
         if refusal is not None:
             async with self.changed:  # a test may be waiting to see the refused call
@@ -248,6 +251,7 @@ class FakeBotAPI:
         now, key = time.monotonic(), int(chat)
         if now - self._last_in_chat.get(key, -1e9) < self.chat_rate:
             self.too_many = getattr(self, "too_many", 0) + 1
+            self.too_many_in_chat = getattr(self, "too_many_in_chat", 0) + 1
             return self._error(429, "Too Many Requests: retry after 1", 1)
         self._last_in_chat[key] = now
         return None
@@ -358,6 +362,8 @@ class FakeBotAPI:
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message["message_id"])] = event
         self.journal.append((chat_id, "bot", event))
+        if self.on_bot_message is not None:
+            self.on_bot_message(chat_id)
         return message
 
     async def m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -388,6 +394,8 @@ class FakeBotAPI:
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message["message_id"])] = event
         self.journal.append((chat_id, "bot", event))
+        if self.on_bot_message is not None:
+            self.on_bot_message(chat_id)
         return message
 
     async def m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +409,8 @@ class FakeBotAPI:
         self.events.setdefault(chat_id, []).append(event)
         self.messages[(chat_id, message_id)] = event
         self.journal.append((chat_id, "bot", event))
+        if self.on_bot_message is not None:
+            self.on_bot_message(chat_id)
         message = self._message(chat_id, params["text"], markup)
         message["message_id"] = message_id
         return message
