@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.background import Background, sqlite_guard
 from bot.context import BotConfig
 from bot.flows.routes import build_router
+from bot.health import Health
 from bot.networks import Network, supervise
 from bot.runtime import Clock, Runtime, utcnow
 from bot.settings import Settings
@@ -48,7 +49,13 @@ async def serve(
         background = Background(settings, engine, sessions, clock, channels, limiters)
         runtime.queued = background.sender.wake
         planned = asyncio.Event()
-        watched = [asyncio.create_task(supervise(n, stop, planned)) for n in networks]
+        health = Health(sessions, clock, background.sender.owner)
+        for network in networks:
+            network.report = health.report
+        watched = [
+            asyncio.create_task(supervise(n, stop, planned, health.report)) for n in networks
+        ]
+        beating = asyncio.create_task(health.run(stop))
         await background.plan()  # what came due while the bot was down, coalesced
         planned.set()  # only then are updates taken: a restart answers from a planned state
         background.start()
@@ -57,6 +64,8 @@ async def serve(
             await _until_stopped(stop, watched)
         finally:
             await background.shutdown()
+            beating.cancel()
+            await asyncio.gather(beating, return_exceptions=True)
     finally:
         for network in networks:
             with contextlib.suppress(Exception):

@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -364,10 +364,28 @@ async def _beats(session: AsyncSession, settings: Settings) -> list[str]:
         lines.append(plain(lang, key, owner=beat.owner, age=age, counters=counters or "—"))
     if not lines:
         lines.append(plain(lang, "cli.sender_none"))
+    lines += _network_lines(await status.networks(session), lang, now)
     pid = await locks.holder(session, locks.SENDER)
     if session.get_bind().dialect.name == "postgresql":
         key = "cli.sender_lock" if pid is not None else "cli.sender_no_lock"
         lines.append(plain(lang, key, pid=pid or 0))
+    return lines
+
+
+def _network_lines(beats: list[Any], lang: str, now: datetime) -> list[str]:
+    """One line per network and process: receiving, connecting, or down since when and why."""
+    lines = []
+    for beat in beats:
+        state = str(beat.detail.get("state", "down"))
+        key = {"up": "cli.network_up", "connecting": "cli.network_connecting"}.get(
+            state, "cli.network_down"
+        )
+        age = int((now - beat.at).total_seconds())
+        since = str(beat.detail.get("since", ""))[:19].replace("T", " ")
+        error = str(beat.detail.get("error", "")) or "—"
+        lines.append(
+            plain(lang, key, network=beat.name, owner=beat.owner, age=age, since=since, error=error)
+        )
     return lines
 
 

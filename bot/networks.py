@@ -23,9 +23,12 @@ from jobs.limits import Limiter
 from storage.locks import POLLERS, ProcessLock
 
 log = logging.getLogger(__name__)
-RETRY_FIRST, RETRY_MAX = 2.0, 300.0
+RETRY_FIRST, RETRY_MAX = 2.0, 60.0
 LEADER_RETRY = 5.0
 LEADER_CHECK = 1.0
+
+
+Report = Callable[[str, str, str], None]  # network, state (bot/health.py), error
 
 
 class Fatal(Exception):
@@ -35,6 +38,7 @@ class Fatal(Exception):
 class Network(Protocol):
     name: str
     limiter: Limiter  # shared by the outbox and the replies
+    report: Report  # told when receiving fails or recovers inside `receive`
 
     @property
     def channel(self) -> Channel:
@@ -49,25 +53,35 @@ class Network(Protocol):
     async def close(self) -> None: ...
 
 
-async def supervise(network: Network, stop: asyncio.Event, planned: asyncio.Event) -> None:
+async def supervise(
+    network: Network,
+    stop: asyncio.Event,
+    planned: asyncio.Event,
+    report: Report = lambda *_: None,
+) -> None:
     """Connect and receive; on any failure but a Fatal one, wait and try again."""
     delay = RETRY_FIRST
     while not stop.is_set():
         try:
+            if delay == RETRY_FIRST:  # retrying after a failure, it stays "down" until up
+                report(network.name, "connecting", "")
             await network.connect()
             await planned.wait()  # a restart answers from a planned state
             if stop.is_set():
                 return
             log.info("%s: receiving", network.name)
+            report(network.name, "up", "")
             await network.receive(stop)
             delay = RETRY_FIRST
-        except Fatal:
+        except Fatal as error:
+            report(network.name, "down", str(error))
             raise
         except Exception as error:
+            detail = f"{type(error).__name__}: {error}"
+            report(network.name, "down", detail)
             log.warning(
-                "%s is unavailable (%s: %s); trying again in %.0f s",
-                network.name, type(error).__name__, error, delay,
-            )  # fmt: skip
+                "%s is unavailable (%s); trying again in %.0f s", network.name, detail, delay
+            )
             await _sleep(stop, delay)
             delay = min(delay * 2, RETRY_MAX)
 

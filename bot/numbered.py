@@ -22,7 +22,8 @@ LINK = re.compile(r'<a\s+href="([^"]+)"[^>]*>(.*?)</a>', re.S)
 NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
 LETTER = re.compile(r"^\s*([a-zA-Z])\s*[.)]?\s*$")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-LEADING_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s+")  # a label that numbers itself: "1. Việc"
+# a label that numbers itself, perhaps after its emoji: "1. Việc", "📈 1. Việc"
+LEADING_NUMBER = re.compile(r"^(\s*[^\w\s]*\s*)\d{1,3}[.)]\s+")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,12 @@ def hint(lang: str, options: list[Option]) -> str:
 
 def label_of(option: Option) -> str:
     """The label as shown after its number: without a number of its own ("1. 1. Việc")."""
-    return LEADING_NUMBER.sub("", plain(option.label), count=1)
+    return unnumbered(plain(option.label))
+
+
+def unnumbered(label: str) -> str:
+    """'📈 1. Việc' -> '📈 Việc': shown after a number of its own, the label's goes."""
+    return LEADING_NUMBER.sub(r"\1", label, count=1)
 
 
 def render(screen: Screen, lang: str, limit: int) -> tuple[list[str], list[Option]]:

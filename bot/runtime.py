@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import views
 from bot.context import BotConfig, Ctx, Incoming
 from bot.i18n import t
 from bot.router import Router
@@ -83,6 +84,7 @@ class Runtime:
                 return Outcome()
             try:
                 await self._dispatch(ctx)
+                ctx.outcome.home = views.menu_rows(ctx) if ctx.state is None else None
                 await session.commit()
                 ctx.outcome.language = ctx.lang
                 if ctx.notices:

@@ -44,6 +44,9 @@ class Outcome:
     language: str = "vi"  # the sender's language after handling (it may have changed)
     refusal: bool = False  # the update was refused: nothing changed, the last choices stand
     repeat_choices: bool = False  # an answer named no choice: show the last ones again
+    # the person's home menu when nothing is being asked (networks without a lasting
+    # keyboard show it after a last answer that offers no choices)
+    home: tuple[tuple[str, ...], ...] | None = None
 
 
 def rows(*choices: Choice, width: int = 1) -> tuple[tuple[Choice, ...], ...]:

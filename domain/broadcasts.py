@@ -27,7 +27,7 @@ from storage.repos import broadcasts as repo
 from storage.repos import units as unit_repo
 from storage.repos.broadcasts import AUDIENCES, BroadcastDTO
 
-TEXT_MAX = 3500
+TEXT_MAX = 4000  # with the heading, within Telegram's 4,096 (counted after HTML is read)
 CAPTION_MAX = 1000  # Telegram's caption limit is 1,024 with our heading
 MAX_UNITS = 50
 MAX_AHEAD = timedelta(days=60)

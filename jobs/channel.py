@@ -28,6 +28,7 @@ class Result:
     message_id: str | None = None
     retry_after: float = 0.0
     reason: str = ""
+    parts: int = 0  # a message in parts: how many have gone, counting those sent before
 
 
 def transport_failure(error: httpx.HTTPError) -> Result:
@@ -61,7 +62,10 @@ class Channel(Protocol):
         markup: Markup | None,
         attachment: Attachment | None = None,
         edit: str | None = None,
+        start: int = 0,
     ) -> Result:
         """Send a message; with `edit` (a message id sent before), replace that message's
-        text instead, where the network allows editing (else send it anew)."""
+        text instead, where the network allows editing (else send it anew). A network that
+        sends a long message in parts starts from part `start` (those before went already)
+        and says in `Result.parts` how many have gone."""
         ...

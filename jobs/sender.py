@@ -38,7 +38,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from jobs.channel import Attachment, Channel, Outcome, Result
 from jobs.compose import compose
 from jobs.limits import Limiter, Limits
-from jobs.unreachable import mark_unreachable
+from jobs.unreachable import mark_unreachable, reroute
 from storage.db import READ_ONLY
 from storage.locks import ProcessLock
 from storage.repos import outbox as repo
@@ -103,7 +103,7 @@ class Sender:
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self._busy: set[str] = set()  # chats with a message in flight
         self._outcomes: list[dict[str, object]] = []
-        self._blocked: list[tuple[str, str]] = []
+        self._blocked: list[tuple[str, str, int]] = []  # channel, chat, the refused row
         self._written = asyncio.Event()
         self._wake = asyncio.Event()  # something urgent was queued: claim now
         self._empty = asyncio.Event()  # no row in hand waits to be sent
@@ -240,6 +240,11 @@ class Sender:
                 result = Result(Outcome.RETRY, reason=f"error: {type(error).__name__}")
             finally:
                 self._busy.discard(key)
+            if result.parts > row.parts_sent:  # a part or more went: resumed after them
+                row = replace(row, parts_sent=result.parts)
+                queue[0] = self._held[row.id] = row
+                self._outcomes.append({"id": row.id, "parts_sent": row.parts_sent})
+                self._written.set()
             if not self._settle(row, result):
                 queue.popleft()
             if queue:
@@ -261,8 +266,11 @@ class Sender:
         limiter = self.limiters.get(row.channel, self.limiter)
         taken = await limiter.wait(row.chat_id)
         edit = self._edits.get(row.id)
+        text = row.text or ""
         try:
-            return await channel.deliver(row.chat_id, row.text or "", row.markup, attachment, edit)
+            return await channel.deliver(
+                row.chat_id, text, row.markup, attachment, edit, start=row.parts_sent
+            )
         finally:
             limiter.answered(taken)
 
@@ -298,7 +306,7 @@ class Sender:
 
     def _done(self, row: OutboxRow, result: Result) -> dict[str, object]:
         now = self.clock()
-        done: dict[str, object] = {"id": row.id}
+        done: dict[str, object] = {"id": row.id, "parts_sent": row.parts_sent}
         if result.reason == "cancelled":
             done.update(state=repo.OBSOLETE)
         elif result.outcome is Outcome.SENT:
@@ -307,7 +315,7 @@ class Sender:
             done.update(self._retry(row, result, now))
         elif result.outcome is Outcome.BLOCKED:
             done.update(state=repo.FAILED, error="blocked: " + result.reason[:280])
-            self._blocked.append((row.channel, row.chat_id))
+            self._blocked.append((row.channel, row.chat_id, row.id))
         elif result.outcome is Outcome.UNKNOWN:
             done.update(state=repo.UNKNOWN, error=result.reason[:300])
         else:
@@ -361,7 +369,9 @@ class Sender:
             async with self.sessions() as session:
                 await repo.finish_many(session, done)
                 if blocked:
-                    await mark_unreachable(session, blocked, self.clock())
+                    now = self.clock()
+                    await mark_unreachable(session, [(c, chat) for c, chat, _ in blocked], now)
+                    await reroute(session, [row for _, _, row in blocked], now)
                 await session.commit()
         except BaseException:
             self._outcomes[:0], self._blocked[:0] = done, blocked  # kept, in order

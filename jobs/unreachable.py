@@ -1,6 +1,7 @@
 """When an account refuses messages (the person blocked the bot there): that account is
 unreachable. A person is unreachable only when every account of theirs is — then, and only
-then, their secretaries are told, once."""
+then, their secretaries are told, once. A message the blocked account refused goes to the
+person's other account that works (the network they chose first), once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from domain.members import leaders_along
 from locales.catalog import t
-from storage.models import Account, Member, Unit
+from storage.models import Account, Member, OutboxMessage, Unit
 from storage.repos import outbox as outbox_repo
 from storage.repos import users as user_repo
 
@@ -54,3 +55,46 @@ async def mark_unreachable(
                 )
             )
     await outbox_repo.add_many(session, notices)
+
+
+async def reroute(session: AsyncSession, row_ids: Sequence[int], now: datetime) -> int:
+    """Send the messages these rows could not deliver (their account is blocked) to each
+    person's account that still works; the rows become 'rerouted'. Returns how many."""
+    if not row_ids:
+        return 0
+    rows = list(
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.id.in_(sorted(set(row_ids))), OutboxMessage.user_id.is_not(None)
+            )
+        )
+    )
+    users = [row.user_id for row in rows if row.user_id is not None]
+    works = {a.user_id: a for a in await user_repo.reach(session, users)}
+    copies, moved = [], []
+    for row in rows:
+        account = works.get(row.user_id) if row.user_id is not None else None
+        if account is None or account.chat_id is None or account.channel == row.channel:
+            continue
+        copies.append(
+            outbox_repo.pending(
+                f"{row.dedupe_key}>{account.channel}"[:160],
+                row.kind,
+                (account.channel, account.chat_id, row.user_id),
+                now,
+                subject=row.subject_id,
+                payload=row.payload,
+                text=row.text,
+                markup=row.markup,
+            )
+        )
+        moved.append(row.id)
+    await outbox_repo.add_many(session, copies)
+    if moved:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(moved))
+            .values(state=outbox_repo.REROUTED)
+            .execution_options(synchronize_session=False)
+        )
+    return len(moved)

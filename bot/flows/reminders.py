@@ -30,14 +30,15 @@ async def on_show(ctx: Ctx, edit: bool = False) -> None:
     choices, the current one marked), so the screen fits a phone and a numbered list."""
     prefs = await svc.get(ctx.session, ctx.actor, ctx.config.zone.key, ctx.now)
     values = _values(ctx, prefs)
-    text = ctx.t("remind.settings", **values)
+    zone = _zone_label(ctx, prefs.timezone)
+    text = ctx.t("remind.settings", zone=zone, **values)
     buttons = rows(
         ctx.choice("remind.set_cadence", "r:m:c", value=values["cadence"]),
         ctx.choice("remind.set_day", "r:m:d", value=values["day"]),
         ctx.choice("remind.set_time", "r:m:t", value=values["time"]),
         ctx.choice("remind.set_quiet", "r:m:q", value=values["quiet"]),
         ctx.choice("remind.set_pause", "r:m:p", value=values["paused"]),
-        ctx.choice("remind.set_zone", "r:m:z", value=_zone_label(ctx, prefs.timezone)),
+        ctx.choice("remind.set_zone", "r:m:z", value=zone),
         width=1,
     )
     ctx.reply(Screen(text, buttons, edit=edit))

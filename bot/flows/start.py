@@ -25,10 +25,14 @@ async def on_start(ctx: Ctx) -> None:
     elif actor.is_admin or actor.is_leader:
         ctx.reply(views.home(ctx, "home.welcome_official"))
     else:
-        key = (
-            "start.need_invite" if ctx.incoming.channel == "telegram" else "start.need_invite_code"
-        )
-        ctx.reply(Screen(ctx.t(key), remove_menu=True))
+        _how_to_join(ctx)
+
+
+def _how_to_join(ctx: Ctx) -> None:
+    """A stranger: where to get an invite and, on a network without links into the bot,
+    what to send."""
+    key = "start.need_invite" if ctx.incoming.channel == "telegram" else "start.need_invite_code"
+    ctx.reply(Screen(ctx.t(key), remove_menu=True))
 
 
 async def on_help(ctx: Ctx) -> None:
@@ -89,14 +93,19 @@ async def on_unknown(ctx: Ctx) -> None:
         ctx.outcome.repeat_choices = True
     elif _joining(ctx):  # a stranger types the invite's short code or pastes its link
         await registration.begin(ctx, incoming.text or "")
+    elif _stranger(ctx):
+        _how_to_join(ctx)
     else:
         ctx.reply(views.home(ctx, "unknown.text"))
 
 
+def _stranger(ctx: Ctx) -> bool:
+    return ctx.actor.member is None and not ctx.actor.grants and not ctx.actor.root_admin
+
+
 def _joining(ctx: Ctx) -> bool:
     text = ctx.incoming.text or ""
-    stranger = ctx.actor.member is None and not ctx.actor.grants and not ctx.actor.root_admin
-    return stranger and (token_in(text) is not None or code_key(text) is not None)
+    return _stranger(ctx) and (token_in(text) is not None or code_key(text) is not None)
 
 
 async def on_expired(ctx: Ctx) -> None:

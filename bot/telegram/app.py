@@ -16,7 +16,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 
 from bot.i18n import LANGUAGES, t
-from bot.networks import Fatal, as_poller
+from bot.networks import Fatal, Report, as_poller
 from bot.ordering import InOrder
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -161,6 +161,7 @@ class TelegramNetwork:
         self.engine = engine
         self.limiter = limiter
         self.webhook = webhook
+        self.report: Report = lambda *_: None
         self.channel = TelegramChannel(settings.token(), settings.telegram_api_base_url)
         self.app: Application | None = None  # type: ignore[type-arg]
 

@@ -36,6 +36,7 @@ class TelegramChannel:
         markup: Markup | None,
         attachment: Attachment | None = None,
         edit: str | None = None,
+        start: int = 0,  # one message, one part: nothing to resume
     ) -> Result:
         try:
             if edit is not None:

@@ -19,23 +19,24 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import Incoming
 from bot.i18n import t
-from bot.numbered import Option, match, render
+from bot.numbered import Option, label_of, match, render
 from bot.ordering import InOrder
 from bot.runtime import Runtime
-from bot.screens import Outcome, Screen
+from bot.screens import Outcome as Answer
+from bot.screens import Screen
+from bot.zalo.choices import Choices
 from bot.zalo.client import TEXT_MAX, ZaloClient, ZaloError
 from bot.zalo.files import FileLinks, attach
+from bot.zalo.outbound import ZaloChannel
 from domain.invites import token_in
+from jobs.channel import Outcome
 from jobs.limits import Limiter, Limits
-from storage.repos import prompts
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
@@ -87,7 +88,7 @@ def to_incoming(payload: Any) -> Incoming | None:
         return Incoming(
             **base,
             content=CONTENT[str(name)],
-            file_id=str(photo)[:256] if photo else None,
+            file_id=str(photo) if photo else None,
             mime_type="image/jpeg" if photo else None,
             caption=str(message.get("caption") or "") or None,
         )
@@ -120,16 +121,14 @@ class ZaloBot:
         self,
         client: ZaloClient,
         runtime: Runtime,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Callable[[], datetime],
+        choices: Choices,
         links: FileLinks | None = None,
         limiter: Limiter | None = None,
     ) -> None:
         self.links = links
         self.client = client
         self.runtime = runtime
-        self.sessions = sessions
-        self.clock = clock
+        self.choices = choices
         self.limiter = limiter or Limiter(Limits(0))
         self.order = InOrder()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -168,9 +167,7 @@ class ZaloBot:
 
     async def _resolve(self, incoming: Incoming) -> tuple[Incoming, list[Option]]:
         """A typed answer to numbered choices becomes the choice it names."""
-        async with self.sessions() as session:
-            raw = await prompts.load(session, CHANNEL, incoming.chat_id)
-        shown = [Option.from_dict(o) for o in raw]
+        shown = await self.choices.shown(incoming.chat_id)
         if incoming.text is None or not shown:
             return incoming, shown
         picked = match(incoming.text, shown)
@@ -180,12 +177,18 @@ class ZaloBot:
             return replace(incoming, text=None, callback=picked.data), shown
         return replace(incoming, text=picked.text or picked.label), shown
 
-    async def _show_outcome(self, chat_id: str, outcome: Outcome, shown: list[Option]) -> None:
-        rendered = [await self._render(screen, outcome.language) for screen in outcome.replies]
+    async def _show_outcome(self, chat_id: str, outcome: Answer, shown: list[Option]) -> None:
+        """Send the answer; its choices become the chat's once it has arrived (this person's
+        next event waits for this one, so the answer cannot outrun them). A last screen
+        that asks nothing shows the home menu: Zalo keeps no keyboard between messages."""
         again = (outcome.refusal or outcome.repeat_choices) and bool(shown)
-        if rendered and not again:  # saved first: the answer may come back before we could
-            await self._remember(chat_id, rendered[-1][1])
-        await self._send_all(chat_id, rendered)
+        screens = list(outcome.replies)
+        if screens and not again and outcome.home and not _offers(screens[-1]):
+            screens[-1] = replace(screens[-1], menu=outcome.home)
+        rendered = [await self._render(screen, outcome.language) for screen in screens]
+        arrived = await self._send_all(chat_id, rendered)
+        if rendered and arrived and not again:
+            await self.choices.show(chat_id, rendered[-1][1])
         if again:
             await self._repeat(chat_id, shown, outcome.language)
 
@@ -194,67 +197,72 @@ class ZaloBot:
         photo = await attach(parts, screen.attachment, self.links, lang)
         return parts, options, photo
 
-    async def _send_all(self, chat_id: str, rendered: list[Rendered]) -> None:
+    async def _send_all(self, chat_id: str, rendered: list[Rendered]) -> bool:
+        """Send every part in order; False when one did not arrive (the rest are not sent:
+        a message missing its middle would mislead)."""
         for parts, _options, photo in rendered:
             for part in parts:
-                await self._send(chat_id, part)
+                if not await self._send(chat_id, part):
+                    return False
             if photo is not None:
                 try:
                     await self.client.send_photo(chat_id, photo)
                 except (ZaloError, httpx.HTTPError) as error:
                     log.warning("sending a photo to zalo chat %s failed: %s", chat_id, error)
+        return True
 
     async def _repeat(self, chat_id: str, shown: list[Option], lang: str) -> None:
-        lines = "\n".join(f"{o.number}. {o.label}" for o in shown)
+        lines = "\n".join(f"{o.tag}. {label_of(o)}" for o in shown)
         await self._send(chat_id, t(lang, "numbered.again") + "\n\n" + lines)
 
-    async def _remember(self, chat_id: str, options: list[Option]) -> None:
-        async with self.sessions() as session:
-            await prompts.save(
-                session, CHANNEL, chat_id, [o.as_dict() for o in options], self.clock()
-            )
-            await session.commit()
-
-    async def _send(self, chat_id: str, text: str) -> None:
-        """A reply: ahead of the outbox in the shared budget, retried on a 429 or a failure
-        before sending; one that still fails is logged."""
+    async def _send(self, chat_id: str, text: str) -> bool:
+        """A reply: ahead of the outbox in the shared budget, retried on a 429, a 5xx (Zalo
+        answers 403 for its own errors too) or a failure before sending. True once it went;
+        one that still fails is logged."""
         for attempt in range(1, REPLY_ATTEMPTS + 1):
             taken = await self.limiter.wait(chat_id, reply=True)
             try:
-                await self.client.send_message(chat_id, text)
-                self.limiter.succeeded()
-                return
-            except ZaloError as error:
-                if error.code != 429 and error.status < 500 or attempt == REPLY_ATTEMPTS:
-                    log.warning("the answer to zalo chat %s was not sent: %s", chat_id, error)
-                    return
-                if error.code == 429 or error.status == 429:
-                    self.limiter.rate_limited(chat_id, 1.0)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-                if attempt == REPLY_ATTEMPTS:
-                    log.warning("the answer to zalo chat %s was not sent: %s", chat_id, error)
-                    return
-            except httpx.HTTPError as error:  # it may have arrived: not sent again
-                log.warning("the answer to zalo chat %s may not have arrived: %s", chat_id, error)
-                return
+                result = await ZaloChannel.call(self.client.send_message(chat_id, text))
             finally:
                 self.limiter.answered(taken)
+            if result.outcome is Outcome.SENT:
+                self.limiter.succeeded()
+                return True
+            if result.outcome is Outcome.RATE_LIMITED:
+                self.limiter.rate_limited(chat_id, result.retry_after)
+            elif result.outcome is not Outcome.RETRY or attempt == REPLY_ATTEMPTS:
+                log.warning("the answer to zalo chat %s was not sent: %s", chat_id, result.reason)
+                return False
             await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
+        return False
 
-    async def poll(self, stop: asyncio.Event, wait: int = 30) -> None:
-        """Long polling until `stop`; errors back off and are retried, never fatal."""
+    async def poll(
+        self,
+        stop: asyncio.Event,
+        wait: int = 30,
+        report: Callable[[str, str], None] = lambda *_: None,
+    ) -> None:
+        """Long polling until `stop`; errors back off and are retried, never fatal, and are
+        reported (state, error) as they begin and end."""
         delay = 1.0
         while not stop.is_set():
             try:
                 events = await self.client.get_updates(wait)
+                if delay > 1.0:
+                    report("up", "")
                 delay = 1.0
             except (ZaloError, httpx.HTTPError) as error:
                 log.warning("zalo getUpdates failed: %s", error)
+                report("down", f"{type(error).__name__}: {error}")
                 await _sleep(stop, delay)
                 delay = min(delay * 2, 60.0)
                 continue
             for event in events:
                 self.take(event)
+
+
+def _offers(screen: Screen) -> bool:
+    return bool(screen.choices or screen.menu)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

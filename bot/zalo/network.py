@@ -12,17 +12,16 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.networks import Fatal, as_poller
-from bot.numbered import Option
+from bot.networks import Fatal, Report, as_poller
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.zalo.adapter import CHANNEL, ZaloBot
+from bot.zalo.choices import Choices
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.files import FileLinks
 from bot.zalo.outbound import ZaloChannel
 from bot.zalo.webhook import ZaloWebhook
 from jobs.limits import Limiter
-from storage.repos import prompts
 
 UNAUTHORIZED = (401,)
 
@@ -52,18 +51,11 @@ class ZaloNetwork:
             if settings.zalo_webhook_url
             else None
         )
-        self.bot = ZaloBot(self.client, runtime, sessions, clock, self.links, limiter)
-        self.channel = ZaloChannel(
-            self.client, self._remember, settings.default_language, self.links
-        )
+        choices = Choices(sessions, clock)
+        self.bot = ZaloBot(self.client, runtime, choices, self.links, limiter)
+        self.channel = ZaloChannel(self.client, choices, settings.default_language, self.links)
         self.server: ZaloWebhook | None = None
-
-    async def _remember(self, chat_id: str, options: list[Option]) -> None:
-        async with self.sessions() as session:
-            await prompts.save(
-                session, CHANNEL, chat_id, [o.as_dict() for o in options], self.clock()
-            )
-            await session.commit()
+        self.report: Report = lambda *_: None
 
     async def connect(self) -> None:
         webhook = self.settings.zalo_webhook_url
@@ -88,7 +80,13 @@ class ZaloNetwork:
         if self.settings.zalo_webhook_url:
             await stop.wait()
             return
-        await as_poller(self.engine, self.name, stop, self.bot.poll)
+
+        def report(state: str, error: str) -> None:
+            self.report(self.name, state, error)
+
+        await as_poller(
+            self.engine, self.name, stop, lambda until: self.bot.poll(until, report=report)
+        )
 
     async def close(self) -> None:
         if self.server is not None:

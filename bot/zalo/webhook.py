@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -47,7 +48,7 @@ class ZaloWebhook:
             routes.append(
                 (self.path + r"/files/([A-Za-z0-9_-]{16,64})/[^/]*", _File, {"links": self.links})
             )
-        app = Application(routes)
+        app = Application(routes, log_function=_access)
         self.server = app.listen(self.port, address=self.listen, max_body_size=BODY_MAX)
         if self.port == 0:  # tests ask for any free port
             sockets = list(self.server._sockets.values())  # noqa: SLF001 - tornado keeps them
@@ -64,6 +65,17 @@ class ZaloWebhook:
     def take(self, payload: Any) -> None:
         """Handled after the answer, in order for each person (bot/ordering.py)."""
         self.bot.take(payload)
+
+
+SECRET_PART = re.compile(r"/files/[^/]+/")
+
+
+def _access(handler: RequestHandler) -> None:
+    """Tornado's access line without the file links' secret part (they are keys)."""
+    request = handler.request
+    path = SECRET_PART.sub("/files/…/", request.path)
+    log.debug("%s %s %s %.1f ms", handler.get_status(), request.method, path,
+              1000 * request.request_time())  # fmt: skip
 
 
 class _File(RequestHandler):

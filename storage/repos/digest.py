@@ -15,7 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import CampaignDTO
-from storage.models import Account, CheckIn, Commitment, CommitmentItem, Member, Schedule, Unit
+from storage.models import (
+    Account,
+    CheckIn,
+    Commitment,
+    CommitmentItem,
+    Member,
+    Schedule,
+    Unit,
+    User,
+)
 from storage.repos import commitments as commitment_repo
 from storage.repos.campaigns import Follow
 from storage.sql import among
@@ -97,8 +106,10 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
             Account.unreachable_at,
             Schedule.missed,
             Member.unit_since,
+            User.reminder_channel,
         )
         .join(Unit, Unit.id == Member.unit_id)
+        .outerjoin(User, User.id == Member.user_id)
         .outerjoin(Account, Account.user_id == Member.user_id)
         .outerjoin(Schedule, Schedule.member_id == Member.id)
         .where(among(conn.dialect, Member.unit_id, unit_ids), Member.status == "active")
@@ -118,10 +129,12 @@ async def _members(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, 
         blocked_at,
         missed,
         since,
+        chosen,
     ) in rows:
         reachable = blocked_at is None and chat is not None
         if mid in found:
-            if reachable and found[mid].blocked:  # another account still reaches them
+            # another account still reaches them, or reaches them on the network they chose
+            if reachable and (found[mid].blocked or channel == chosen != found[mid].channel):
                 found[mid] = replace(found[mid], channel=channel, chat_id=chat, blocked=False)
             continue
         found[mid] = MemberFacts(

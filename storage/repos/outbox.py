@@ -28,7 +28,7 @@ from storage.models import OutboxMessage
 from storage.sql import among
 from storage.types import sqlite_datetime
 
-PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN, OBSOLETE = (
+PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN, OBSOLETE, REROUTED = (
     "pending",
     "sending",
     "sent",
@@ -36,6 +36,7 @@ PENDING, SENDING, SENT, FAILED, DEAD, UNKNOWN, OBSOLETE = (
     "dead",
     "unknown",
     "obsolete",  # composed at send time with nothing left to say (see jobs/compose.py)
+    "rerouted",  # refused by an account the person blocked: sent to their other account
 )
 
 
@@ -53,6 +54,7 @@ class OutboxRow:
     subject_id: int | None = None
     payload: dict[str, object] | None = None
     created_at: datetime | None = None
+    parts_sent: int = 0  # of a message sent in parts: how many went (resumed from the next)
 
 
 Recipient = tuple[str | None, str | None, int | None]  # channel, chat id, user id
@@ -240,6 +242,7 @@ _ROW_COLUMNS = (
     OutboxMessage.subject_id,
     OutboxMessage.payload,
     OutboxMessage.created_at,
+    OutboxMessage.parts_sent,
 )
 
 
@@ -259,6 +262,7 @@ _OUTCOME_COLUMNS = frozenset(
         "attempts",
         "error",
         "not_before",
+        "parts_sent",
     )
 )
 

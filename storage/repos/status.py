@@ -42,5 +42,15 @@ async def latest(session: AsyncSession, name: str) -> list[Beat]:
     return [Beat(r.name, r.owner, r.at, dict(r.detail)) for r in rows]
 
 
+async def networks(session: AsyncSession) -> list[Beat]:
+    """Each process's networks: receiving, or down and retried (bot/health.py)."""
+    rows = await session.scalars(
+        select(RuntimeStatus)
+        .where(RuntimeStatus.name.startswith("net:"))
+        .order_by(RuntimeStatus.name, RuntimeStatus.at.desc())
+    )
+    return [Beat(r.name.removeprefix("net:"), r.owner, r.at, dict(r.detail)) for r in rows]
+
+
 async def prune(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(RuntimeStatus).where(RuntimeStatus.at < before))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from bot.numbered import LEADING_NUMBER, plain
+from bot.numbered import plain, unnumbered
 from tests.fakes.botapi import FakeBotAPI, FakeUser
 from tests.fakes.zaloapi import FakeZaloAPI, ZaloUser
 
@@ -63,7 +63,7 @@ class OnZalo:
     async def choose(self, label: str) -> None:
         """Answer with the number (or letter) the latest message shows for this label; a
         label that numbers itself is shown once numbered ("1. Việc", not "1. 1. Việc")."""
-        shown = LEADING_NUMBER.sub("", label, count=1)
+        shown = unnumbered(label)
         for text in reversed(self.api.texts(self.user.id)):
             found = re.search(rf"^(\d+|[a-z])\. {re.escape(shown)}$", text, re.M)
             if found:

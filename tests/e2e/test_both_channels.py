@@ -76,7 +76,7 @@ async def join(person: Person, token: str) -> None:
     assert "Đã xác nhận" in done[0]
 
 
-async def register_and_submit(person: Person) -> None:
+async def register_and_submit(person: Person, month: str = "06/2027") -> None:
     await person.say("📝 Đăng ký nêu gương")
     assert "Đang soạn" in (await person.next())[0]
     await person.choose("➕ Thêm nội dung nêu gương")
@@ -85,7 +85,7 @@ async def register_and_submit(person: Person) -> None:
     assert "Chỉ tiêu đo được" in (await person.next())[0]
     await person.choose("Không đặt chỉ tiêu")
     assert "vào tháng nào" in (await person.next())[0]
-    await person.choose("06/2027")
+    await person.choose(month)
     await person.next(2)
     await person.choose("📜 Đọc và cam kết 27 biểu hiện")
     assert "(trang 1/3)" in (await person.next())[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -334,9 +335,14 @@ async def test_a_member_links_zalo_to_their_telegram_membership(
 
 
 async def test_in_webhook_mode_charts_and_sheets_come_by_link(
-    botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
+    botapi: FakeBotAPI,
+    zaloapi: FakeZaloAPI,
+    db_url: str,
+    sessions: Sessions,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     import io
+    import logging
     import re
 
     import httpx
@@ -356,6 +362,7 @@ async def test_in_webhook_mode_charts_and_sheets_come_by_link(
         ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo", ZALO_WEBHOOK_SECRET="s3cret-Zalo-hook",
         ZALO_WEBHOOK_PORT=port, NEUGUONG_PLANNER_SECONDS=3600,
     )  # fmt: skip
+    caplog.set_level(logging.DEBUG)
     try:
         files = running.settings.file_channels()  # webhook mode: Zalo gets files by link
         assert files == {"telegram", "zalo"}
@@ -377,5 +384,75 @@ async def test_in_webhook_mode_charts_and_sheets_come_by_link(
         book = load_workbook(io.BytesIO(xlsx.content))
         assert book.active is not None
         assert missing.status_code == 404
+        secret = url.group(1).split("/files/")[1].split("/")[0]
+        ours = "\n".join(  # the bot's own log (the test's http client logs its requests)
+            r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+        )
+        assert secret not in ours  # a file link is a key: never in the log
+        assert "/files/…/" in ours  # (the fetches were logged)
     finally:
         await running.shutdown()
+
+
+async def test_blocked_on_one_network_still_reached_on_the_other(
+    botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
+) -> None:
+    """A member on Telegram and Zalo (reminders on Zalo) blocks the bot on Zalo: the
+    announcement that Zalo refused reaches them on Telegram, once; only the Zalo account is
+    unreachable; their secretary is not told they cannot be reached."""
+    import re
+    from datetime import UTC, datetime
+
+    from domain import broadcasts
+    from domain.members import identify
+    from storage.models import OutboxMessage
+
+    await enrol(sessions, CELL, [(50, Role.SECRETARY, "Trần Thị Bình"),
+                                 (51, Role.MEMBER, "Nguyễn Văn An")])  # fmt: skip
+    running = await both(botapi, zaloapi, db_url)
+    try:
+        an = botapi.user(51, "An")
+        await an.send("/lienket")
+        code = re.search(r"<b>(\d{4} \d{4})</b>", (await an.reply()).text)
+        assert code is not None
+        on_zalo = zaloapi.user("z-an", "An")
+        await on_zalo.send(f"/lienket {code.group(1)}")
+        await on_zalo.reply()
+        await an.expect(1)  # told of the link
+        await an.send("/lienket")
+        await an.expect(2)
+        await an.press("Zalo")
+        await an.reply()
+        zaloapi.blocked.add("z-an")
+        now = datetime.now(UTC)
+        async with sessions() as s:
+            root = (await identify(s, "telegram", "1", "1", "", "vi", True, now)).actor
+            made = await broadcasts.create(
+                s, root, text="Họp chi bộ chiều thứ Sáu.", attachment=None, unit_ids=[],
+                audience="everyone", send_at=now, report_to=None, now=now,
+            )  # fmt: skip
+            await s.commit()
+        from jobs import planner
+
+        await planner.tick(sessions, now)
+        announcement = await an.reply(within=20)
+        assert "Họp chi bộ chiều thứ Sáu." in announcement.text
+        await asyncio.sleep(1.0)
+        async with sessions() as s:
+            accounts = {
+                a.channel: a.unreachable_at
+                for a in await s.scalars(
+                    select(Account).where(Account.external_id.in_(("51", "z-an")))
+                )
+            }
+            status = await broadcasts.status(s, await broadcasts.visible(s, root, made.id))
+            kinds = list(await s.scalars(select(OutboxMessage.kind)))
+    finally:
+        await running.shutdown()
+    assert accounts["zalo"] is not None
+    assert accounts["telegram"] is None
+    assert "unreachable" not in kinds  # the secretary is not told
+    assert not any("không liên lạc" in m.text for m in botapi.transcript(50))
+    assert (status.sent, status.unreachable) == (2, 0)  # An (on Telegram) and Bình
+    texts = [e.text for e in botapi.transcript(51) if "Họp chi bộ" in e.text]
+    assert len(texts) == 1

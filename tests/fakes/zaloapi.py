@@ -37,11 +37,14 @@ class Fault:
     description: str
     times: int
     status: int = 200
+    after: int = 0  # calls of this method (to this chat) let through first
+    chat: str | None = None  # only calls to this chat
 
 
 class FakeZaloAPI:
-    def __init__(self, token: str = TOKEN, poll_wait: float = 0.3) -> None:
+    def __init__(self, token: str = TOKEN, poll_wait: float = 0.3, port: int = 0) -> None:
         self.token = token
+        self.down = False  # every call answers 503, as a platform in trouble
         self.poll_wait = poll_wait
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.sent: dict[str, list[Sent]] = {}
@@ -55,7 +58,7 @@ class FakeZaloAPI:
         self.message_ids = itertools.count(1)
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
 
     @property
     def base_url(self) -> str:
@@ -66,7 +69,7 @@ class FakeZaloAPI:
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -80,9 +83,10 @@ class FakeZaloAPI:
             return self._error(401, "Unauthorized")
         params = dict(await request.json()) if request.can_read_body else {}
         self.calls.append((method, params))
-        fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
+        if self.down:
+            return self._error(503, "Service Unavailable", 503)
+        fault = self._fault(method, str(params.get("chat_id", "")))
         if fault is not None:
-            fault.times -= 1
             return self._error(fault.code, fault.description, fault.status)
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
@@ -91,6 +95,17 @@ class FakeZaloAPI:
         async with self.changed:
             self.changed.notify_all()
         return answer if isinstance(answer, web.Response) else self._ok(answer)
+
+    def _fault(self, method: str, chat: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method != method or fault.times <= 0 or fault.chat not in (None, chat):
+                continue
+            if fault.after > 0:
+                fault.after -= 1
+                return None
+            fault.times -= 1
+            return fault
+        return None
 
     @staticmethod
     def _ok(result: Any) -> web.Response:
@@ -158,9 +173,16 @@ class FakeZaloAPI:
         return ZaloUser(self, user_id, name)
 
     def fail(
-        self, method: str, code: int, description: str, times: int = 1, status: int = 200
+        self,
+        method: str,
+        code: int,
+        description: str,
+        times: int = 1,
+        status: int = 200,
+        after: int = 0,
+        chat: str | None = None,
     ) -> None:
-        self.faults.append(Fault(method, code, description, times, status))
+        self.faults.append(Fault(method, code, description, times, status, after, chat))
 
     def texts(self, chat: str) -> list[str]:
         return [s.text for s in self.sent.get(chat, [])]
@@ -223,6 +245,10 @@ class ZaloUser:
         bare = event.get("result", event)
         self.api.inbox.append(bare)
         self.api.journal.append(("user", bare["message"]["message_id"]))
+        if self.api.webhook is not None:  # as the platform does: posted, one after another
+            status = await self.api.post_webhook(event, self.api.webhook.get("secret_token"))
+            assert status == 200, status
+            return
         await self.api.events.put(event)
 
     async def expect(self, count: int = 1, within: float = 10.0) -> list[str]:

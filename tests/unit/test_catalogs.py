@@ -139,3 +139,14 @@ def test_vietnamese_is_written_with_diacritics() -> None:
     vi = catalog("vi")
     flat = [k for k, text in vi.items() if len(text) > 30 and text.isascii()]
     assert not flat, f"Vietnamese messages without any diacritics: {flat}"
+
+
+def test_no_message_says_button_or_tap() -> None:
+    """Zalo has no buttons: a message that says «bấm nút» is wrong there. Every network
+    shows choices, so every message says «chọn» (choose) and «mở» (open a link)."""
+    words = {"vi": ("bấm", "nút", "nhấn"), "en": ("button", "tap ", "press ")}
+    for language, banned in words.items():
+        said = [
+            k for k, text in catalog(language).items() if any(w in text.lower() for w in banned)
+        ]
+        assert not said, f"{language}: {said}"
