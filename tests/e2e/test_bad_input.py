@@ -165,7 +165,7 @@ async def test_member_cannot_use_admin_or_secretary_commands(
         assert answer.text in {
             refused,
             "Không tìm thấy nội dung này, hoặc nội dung không thuộc phạm vi của đồng chí.",
-        } or answer.text.startswith("Nút này không còn hiệu lực"), (data, answer.text)
+        } or answer.text.startswith("Lựa chọn này không còn hiệu lực"), (data, answer.text)
     assert await counts(bot_sessions) == before
 
 
