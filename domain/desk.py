@@ -20,13 +20,13 @@ from domain.commitments import Sheet, reviewable
 from domain.commitments import owners as commitment_owners
 from domain.digest import behind, reported_week, weeks_back
 from domain.errors import NotFound
+from domain.members import active_member
 from domain.names import sort_key
 from domain.reports import visible_unit
 from storage.dto import CheckInDTO, MemberDTO, UnitDTO
 from storage.repos import checkins as checkin_repo
 from storage.repos import commitments as commitment_repo
 from storage.repos import digest as digest_repo
-from storage.repos import members as member_repo
 from storage.repos import outbox as outbox_repo
 from storage.repos import units as unit_repo
 from storage.repos.digest import MemberFacts
@@ -45,9 +45,7 @@ async def roster(
 
 
 async def visible_member(session: AsyncSession, actor: Actor, member_id: int) -> MemberDTO:
-    member = await member_repo.get(session, member_id)
-    if member is None or member.status != "active":
-        raise NotFound()
+    member = await active_member(session, member_id)
     await visible_unit(session, actor, member.unit_id)
     return member
 

@@ -275,9 +275,7 @@ async def set_exempt(
     session: AsyncSession, actor: Actor, member_id: int, exempt: bool, now: datetime
 ) -> MemberDTO:
     """Miễn sinh hoạt: no reminders, left out of statistics. Set by the cell's leaders."""
-    member = await repo.get(session, member_id)
-    if member is None or member.status != "active":
-        raise NotFound()
+    member = await active_member(session, member_id)
     unit = await visible(session, actor, member.unit_id)
     require(actor.leads(unit) or actor.is_admin_of(unit))
     await repo.set_exempt(session, member.id, exempt)
@@ -333,3 +331,11 @@ async def grant_admin(
             account=external_id,
         )
     return added
+
+
+async def active_member(session: AsyncSession, member_id: int) -> MemberDTO:
+    """The member with this id, still in their cell; NotFound otherwise."""
+    member = await repo.get(session, member_id)
+    if member is None or member.status != "active":
+        raise NotFound()
+    return member

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit
 from domain.access import Actor, require
 from domain.errors import DomainError, NotFound
-from domain.members import LEADER_ROLES
+from domain.members import LEADER_ROLES, active_member
 from domain.units import CHILD_KINDS, visible
 from storage.dto import MemberDTO, UnitDTO
 from storage.repos import members as member_repo
@@ -136,9 +136,7 @@ async def transfer_member(
     """Chuyển sinh hoạt: the member moves to another cell with their commitment, reports and
     history, and is counted there from today; rights as secretary or deputy of the old cell
     end."""
-    member = await member_repo.get(session, member_id)
-    if member is None or member.status != "active":
-        raise NotFound()
+    member = await active_member(session, member_id)
     source = await _admin_unit(session, actor, member.unit_id)
     target = await _admin_unit(session, actor, cell_id)
     if not target.kind.is_cell:
@@ -170,9 +168,7 @@ async def record_left(
 ) -> tuple[MemberDTO, UnitDTO]:
     """Ghi nhận the member no longer belongs to the cell (moved away from the organisation,
     struck off, deceased): as the cell decided; the bot only records it."""
-    member = await member_repo.get(session, member_id)
-    if member is None or member.status != "active":
-        raise NotFound()
+    member = await active_member(session, member_id)
     if actor is None:
         unit = await _admin_unit(session, None, member.unit_id)
     else:

@@ -25,6 +25,18 @@ class KnownMember:
     phone: str | None
 
 
+# a KnownMember's columns, in its order
+KNOWN = (
+    Member.id,
+    Member.unit_id,
+    Member.user_id,
+    Member.full_name,
+    Member.position,
+    Member.is_head,
+    Member.phone,
+)
+
+
 async def active_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[KnownMember]:
     """The active members of these cells."""
     dialect = session.get_bind().dialect
@@ -32,15 +44,7 @@ async def active_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[Know
     ids = sorted(set(unit_ids))
     for start in range(0, len(ids), CHUNK):
         rows = await session.execute(
-            select(
-                Member.id,
-                Member.unit_id,
-                Member.user_id,
-                Member.full_name,
-                Member.position,
-                Member.is_head,
-                Member.phone,
-            )
+            select(*KNOWN)
             .where(among(dialect, Member.unit_id, ids[start : start + CHUNK]))
             .where(Member.status == "active")
         )
@@ -50,15 +54,7 @@ async def active_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[Know
 
 async def active_under(session: AsyncSession, paths: Sequence[str] | None) -> list[KnownMember]:
     """The active members in these subtrees (None: everywhere)."""
-    query = select(
-        Member.id,
-        Member.unit_id,
-        Member.user_id,
-        Member.full_name,
-        Member.position,
-        Member.is_head,
-        Member.phone,
-    ).where(Member.status == "active")
+    query = select(*KNOWN).where(Member.status == "active")
     if paths is not None:
         if not paths:
             return []

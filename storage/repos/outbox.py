@@ -293,22 +293,16 @@ async def finish_many(session: AsyncSession, results: Sequence[dict[str, object]
 
 async def release(session: AsyncSession, owner: str, ids: Sequence[int]) -> None:
     """Give back rows this sender holds and did not send (stopping, or its lock lost)."""
-    if not ids:
-        return
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            among(session.get_bind().dialect, OutboxMessage.id, ids),
-            OutboxMessage.state == SENDING,
-            OutboxMessage.lease_owner == owner,
-        )
-        .values(state=PENDING, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
+    await _held_by(session, owner, ids, state=PENDING, lease_owner=None, lease_until=None)
 
 
 async def extend(session: AsyncSession, owner: str, ids: Sequence[int], until: datetime) -> None:
     """Keep the lease of rows still in this sender's hand."""
+    await _held_by(session, owner, ids, lease_until=until)
+
+
+async def _held_by(session: AsyncSession, owner: str, ids: Sequence[int], **values: object) -> None:
+    """Set `values` on those of these rows that `owner` is still sending."""
     if not ids:
         return
     await session.execute(
@@ -318,7 +312,7 @@ async def extend(session: AsyncSession, owner: str, ids: Sequence[int], until: d
             OutboxMessage.state == SENDING,
             OutboxMessage.lease_owner == owner,
         )
-        .values(lease_until=until)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 

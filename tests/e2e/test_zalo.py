@@ -8,6 +8,7 @@ secret and handles a repeated event once; unknown and withheld content never cra
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from storage.models import Account, Member
 from tests.conftest import FakeClock, RunningBot, start_bot
 from tests.e2e.conftest import START
 from tests.e2e.helpers import enrol
-from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.botapi import FakeBotAPI, FakeUser
 from tests.fakes.zaloapi import TOKEN, FakeZaloAPI
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -66,6 +67,14 @@ async def secretary_on(sessions: Sessions, network: str, ext: str) -> None:
         who = (await identify(s, network, ext, ext, "Bình", "vi", False, sunday)).actor
         await register(s, who, link.invite.id, {"name": "Trần Thị Bình"}, sunday)
         await s.commit()
+
+
+async def link_code(person: FakeUser) -> str:
+    """The one-time code /lienket gives this person on Telegram ("1234 5678")."""
+    await person.send("/lienket")
+    found = re.search(r"<b>(\d{4} \d{4})</b>", (await person.reply()).text)
+    assert found is not None
+    return found.group(1)
 
 
 async def invite_token(sessions: Sessions) -> str:
@@ -296,7 +305,6 @@ async def test_a_secretary_on_zalo_gets_the_weekly_report_as_text(
 async def test_a_member_links_zalo_to_their_telegram_membership(
     botapi: FakeBotAPI, zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
 ) -> None:
-    import re
 
     from storage.repos import reminders as reminder_repo
 
@@ -304,15 +312,13 @@ async def test_a_member_links_zalo_to_their_telegram_membership(
     running = await both(botapi, zaloapi, db_url)
     try:
         an = botapi.user(51, "An")
-        await an.send("/lienket")
-        code = re.search(r"<b>(\d{4} \d{4})</b>", (await an.reply()).text)
-        assert code is not None
+        code = await link_code(an)
         on_zalo = zaloapi.user("z-an-2", "An")
         await on_zalo.send("/lienket 0000 0000")
         assert "không đúng hoặc đã hết hạn" in await on_zalo.reply()
-        await on_zalo.send(f"/lienket {code.group(1)}")
+        await on_zalo.send(f"/lienket {code}")
         assert "tài khoản này là của đồng chí Nguyễn Văn An" in (await on_zalo.expect(1))[0]
-        await on_zalo.send(f"/lienket {code.group(1)}")  # used once only
+        await on_zalo.send(f"/lienket {code}")  # used once only
         assert "không liên kết được" in await on_zalo.reply()  # now a member's own account
         async with sessions() as s:
             members = await s.scalar(select(func.count()).select_from(Member))
@@ -343,7 +349,6 @@ async def test_in_webhook_mode_charts_and_sheets_come_by_link(
 ) -> None:
     import io
     import logging
-    import re
 
     import httpx
     from openpyxl import load_workbook
@@ -400,7 +405,6 @@ async def test_blocked_on_one_network_still_reached_on_the_other(
     """A member on Telegram and Zalo (reminders on Zalo) blocks the bot on Zalo: the
     announcement that Zalo refused reaches them on Telegram, once; only the Zalo account is
     unreachable; their secretary is not told they cannot be reached."""
-    import re
     from datetime import UTC, datetime
 
     from domain import broadcasts
@@ -412,11 +416,8 @@ async def test_blocked_on_one_network_still_reached_on_the_other(
     running = await both(botapi, zaloapi, db_url)
     try:
         an = botapi.user(51, "An")
-        await an.send("/lienket")
-        code = re.search(r"<b>(\d{4} \d{4})</b>", (await an.reply()).text)
-        assert code is not None
         on_zalo = zaloapi.user("z-an", "An")
-        await on_zalo.send(f"/lienket {code.group(1)}")
+        await on_zalo.send(f"/lienket {await link_code(an)}")
         await on_zalo.reply()
         await an.expect(1)  # told of the link
         await an.send("/lienket")

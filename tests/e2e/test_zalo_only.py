@@ -309,6 +309,16 @@ async def _invite(sessions: Sessions) -> NewInvite:
 GUESSES = 1000
 
 
+async def _audited_guesses(sessions: Sessions) -> int:
+    async with sessions() as s:
+        found = await s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action.in_(("guess_wrong", "guess_locked")))
+        )
+    return int(found or 0)
+
+
 async def test_a_thousand_wrong_codes_are_refused_and_audited(
     zaloapi: FakeZaloAPI, db_url: str, sessions: Sessions
 ) -> None:
@@ -336,13 +346,7 @@ async def test_a_thousand_wrong_codes_are_refused_and_audited(
 
     finally:
         await running.shutdown()
-    async with sessions() as s:
-        audited = await s.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(AuditEntry.action.in_(("guess_wrong", "guess_locked")))
-        )
-    assert audited == GUESSES + 1
+    assert await _audited_guesses(sessions) == GUESSES + 1
 
 
 async def test_a_thousand_wrong_link_codes_are_refused_and_audited(
@@ -386,13 +390,7 @@ async def test_a_thousand_wrong_link_codes_are_refused_and_audited(
         assert "vừa được liên kết" in notice
     finally:
         await running.shutdown()
-    async with sessions() as s:
-        audited = await s.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(AuditEntry.action.in_(("guess_wrong", "guess_locked")))
-        )
-    assert audited == GUESSES + 1
+    assert await _audited_guesses(sessions) == GUESSES + 1
 
 
 async def test_a_long_announcement_arrives_whole_despite_a_500_on_its_second_part(
