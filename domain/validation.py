@@ -86,6 +86,8 @@ def position(raw: str) -> str:
         raise DomainError("validate.position_length", max=POSITION_MAX, got=len(value))
     if not _printable(value):
         raise DomainError("validate.position_chars")
+    if sum(1 for ch in value if ch.isalpha()) < 2:  # "99", "..": a number is not a position
+        raise DomainError("validate.position_words")
     return value
 
 

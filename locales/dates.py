@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_timezone_location
+from babel.numbers import format_decimal
 
 PATTERNS = {
     "vi": {"day": "dd/MM/y", "moment": "dd/MM/y HH:mm", "month": "MM/y", "short": "dd/MM"},
@@ -33,6 +34,11 @@ def month(value: date, lang: str) -> str:
 def moment(value: datetime, lang: str) -> str:
     """A local time (already in the reader's zone) with its date."""
     return format_datetime(value, _pattern(lang, "moment"), tzinfo=value.tzinfo, locale=lang)
+
+
+def number(value: int, lang: str) -> str:
+    """A count as the reader writes it: 4.000 in Vietnamese, 4,000 in English."""
+    return format_decimal(value, locale=lang)
 
 
 def zone(key: str, when: datetime, lang: str) -> str:

@@ -20,6 +20,7 @@ from domain import broadcasts
 from domain.access import require
 from domain.errors import DomainError
 from domain.units import children, scope_roots
+from locales import dates
 from render.attachment import Attachment
 from render.broadcast_text import report_buttons, report_text
 from storage.repos.broadcasts import AUDIENCES
@@ -32,7 +33,7 @@ async def on_start(ctx: Ctx) -> None:
     """/thongbao: ask for the text; recent broadcasts one tap away."""
     require(ctx.actor.is_admin)
     await ctx.set_state(TEXT, {})
-    ctx.reply(Screen(ctx.t("bc.ask_text"), rows(ctx.choice("bc.recent", "bc:l"))))
+    ctx.reply(Screen(_ask_text(ctx), rows(ctx.choice("bc.recent", "bc:l"))))
 
 
 async def on_text(ctx: Ctx) -> None:
@@ -271,7 +272,7 @@ async def _other(ctx: Ctx, action: str, number: int | None) -> None:
             ctx.say("bc.ask_time")
     elif action == "ed":
         await ctx.set_state(TEXT, {})
-        ctx.say("bc.ask_text")
+        ctx.reply(Screen(_ask_text(ctx)))
     elif action == "x":
         await ctx.clear_state()
         ctx.reply(views.home(ctx, "bc.dropped"))
@@ -317,3 +318,12 @@ def register(router: Router) -> None:
     router.state(TEXT, files=True)(on_text)
     router.state(TIME)(on_time)
     router.button("bc")(on_button)
+
+
+def _ask_text(ctx: Ctx) -> str:
+    lang = ctx.lang
+    return ctx.t(
+        "bc.ask_text",
+        text_max=dates.number(broadcasts.TEXT_MAX, lang),
+        caption_max=dates.number(broadcasts.CAPTION_MAX, lang),
+    )

@@ -50,7 +50,7 @@ def test_bad_names(typed: str, key: str) -> None:
 def test_positions_and_unit_names() -> None:
     assert validation.position(" Phó  Giám đốc Sở ") == "Phó Giám đốc Sở"
     assert validation.position("Trưởng phòng R&D, Khối 2") == "Trưởng phòng R&D, Khối 2"
-    for bad in ("x", "🙂 Trưởng phòng", "a" * 101):
+    for bad in ("x", "🙂 Trưởng phòng", "a" * 101, "99", "1.2"):
         with pytest.raises(DomainError):
             validation.position(bad)
     assert validation.split_path(" A bộ / B bộ /C bộ/ ") == ["A bộ", "B bộ", "C bộ"]
