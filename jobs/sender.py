@@ -449,6 +449,7 @@ async def run(sender: Sender, lock: ProcessLock, stop: asyncio.Event) -> None:
                 await _sleep(stop, sender.config.lock_retry)
                 continue
             log.info("sender %s is active", sender.owner)
+            await _beat(sender, active=True)  # shown active at once, not at the next beat
             if lock.postgres:
                 await _sleep(stop, sender.config.fence_grace)  # the old holder has stopped
             watch = asyncio.create_task(_watch(lock, stop, sender.config.lock_check))
