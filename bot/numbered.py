@@ -83,6 +83,11 @@ def hint(lang: str, options: list[Option]) -> str:
     return t(lang, "numbered.hint", numbers=numbers, last=len(options))
 
 
+def listed(options: list[Option]) -> str:
+    """The choices, one a line, each after its number or letter."""
+    return "\n".join(f"{o.tag}. {label_of(o)}" for o in options)
+
+
 def label_of(option: Option) -> str:
     """The label as shown after its number: without a number of its own ("1. 1. Việc")."""
     return unnumbered(plain(option.label))
@@ -99,8 +104,7 @@ def render(screen: Screen, lang: str, limit: int) -> tuple[list[str], list[Optio
     options = options_of(screen)
     body = plain(screen.text)
     if options:
-        lines = "\n".join(f"{o.tag}. {label_of(o)}" for o in options)
-        body = f"{body}\n\n{lines}\n\n{hint(lang, options)}"
+        body = f"{body}\n\n{listed(options)}\n\n{hint(lang, options)}"
     return cut(body, limit), options
 
 

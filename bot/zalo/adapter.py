@@ -25,7 +25,7 @@ import httpx
 
 from bot.context import Incoming
 from bot.i18n import t
-from bot.numbered import Option, label_of, match, render
+from bot.numbered import Option, listed, match, render
 from bot.ordering import InOrder
 from bot.runtime import Runtime
 from bot.screens import Outcome as Answer
@@ -212,8 +212,7 @@ class ZaloBot:
         return True
 
     async def _repeat(self, chat_id: str, shown: list[Option], lang: str) -> None:
-        lines = "\n".join(f"{o.tag}. {label_of(o)}" for o in shown)
-        await self._send(chat_id, t(lang, "numbered.again") + "\n\n" + lines)
+        await self._send(chat_id, t(lang, "numbered.again") + "\n\n" + listed(shown))
 
     async def _send(self, chat_id: str, text: str) -> bool:
         """A reply: ahead of the outbox in the shared budget, retried on a 429, a 5xx (Zalo
