@@ -60,6 +60,7 @@ def _start(server: Server, url: str, cwd: Path) -> subprocess.Popen[bytes]:
         "NEUGUONG_RATE_PER_CHAT_SECONDS": "0",
         "NEUGUONG_SENDER_LEASE_SECONDS": "3",
         "NEUGUONG_DIGEST_ENABLED": "false",
+        "NEUGUONG_WEB_PORT": "0",
     }
     log = (cwd / "bot.log").open("ab")
     return subprocess.Popen(

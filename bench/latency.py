@@ -96,6 +96,7 @@ def _start_bot(server: Server, url: str, cwd: Path) -> subprocess.Popen[bytes]:
         "DATABASE_URL": url,
         "NEUGUONG_PLANNER_SECONDS": "5",
         "NEUGUONG_DIGEST_ENABLED": "false",
+        "NEUGUONG_WEB_PORT": "0",
         "NEUGUONG_LOG_LEVEL": "WARNING",
     }
     log = (cwd / "bot.log").open("ab")

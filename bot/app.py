@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,6 +21,10 @@ from bot.health import Health
 from bot.networks import Network, supervise
 from bot.runtime import Clock, Runtime, utcnow
 from bot.settings import Settings
+from bot.web.app import make_app, pages
+from bot.web.boundary import Web
+from bot.web.server import WebServer
+from domain.webaccess import site_key
 from jobs.limits import Limiter
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -27,26 +32,38 @@ from storage.migrate import upgrade
 log = logging.getLogger(__name__)
 
 
+Ready = Callable[[str, async_sessionmaker[AsyncSession]], Awaitable[None]]
+
+
 async def serve(
-    settings: Settings, stop: asyncio.Event, clock: Clock = utcnow, webhook: bool = False
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Clock = utcnow,
+    webhook: bool = False,
+    ready: Ready | None = None,
 ) -> None:
-    """Migrate, plan what came due while down, then receive on every configured network
-    until `stop` is set."""
-    names = settings.channels()
+    """Migrate, plan what came due while down, then receive on every configured network and
+    serve the web app until `stop` is set; `ready(site)` once everything is up."""
+    names = settings.messengers()
     guard = sqlite_guard(settings.database_url)
     engine = make_engine(settings.database_url)
     networks: list[Network] = []
+    site: WebServer | None = None
     try:
         await upgrade(engine)
         sessions = make_sessionmaker(engine)
         from bot.telegram.app import forget_old_updates
 
         await forget_old_updates(sessions)
-        runtime = Runtime(sessions, bot_config(settings), build_router(), clock)
+        site = _bind(settings)
+        config = bot_config(settings, settings.site(site.port) if site else None)
+        runtime = Runtime(sessions, config, build_router(), clock)
         limiters = {name: Limiter(settings.limits(name)) for name in names}
         networks = _networks(settings, names, runtime, sessions, engine, limiters, clock, webhook)
         channels = {n.name: n.channel for n in networks}
-        background = Background(settings, engine, sessions, clock, channels, limiters)
+        background = Background(
+            settings, engine, sessions, clock, channels, limiters, site=config.site
+        )
         runtime.queued = background.sender.wake
         planned = asyncio.Event()
         health = Health(sessions, clock, background.sender.owner)
@@ -58,8 +75,14 @@ async def serve(
         beating = asyncio.create_task(health.run(stop))
         await background.plan()  # what came due while the bot was down, coalesced
         planned.set()  # only then are updates taken: a restart answers from a planned state
+        if site is not None:
+            await _open_site(site, sessions, config, clock, background, settings)
         background.start()
-        log.info("running on %s (%s)", ", ".join(names), "webhook" if webhook else "polling")
+        log.info(
+            "running on %s (%s)", ", ".join(names) or "web", "webhook" if webhook else "polling"
+        )
+        if ready is not None and config.site:
+            await ready(config.site, sessions)
         try:
             await _until_stopped(stop, watched)
         finally:
@@ -67,12 +90,45 @@ async def serve(
             beating.cancel()
             await asyncio.gather(beating, return_exceptions=True)
     finally:
+        if site is not None:
+            await site.stop()
         for network in networks:
             with contextlib.suppress(Exception):
                 await network.close()
         await engine.dispose()
         if guard is not None:
             guard.close()
+
+
+def _bind(settings: Settings) -> WebServer | None:
+    """The web app's socket, bound before anything is served (a taken port stops the start
+    with one line)."""
+    if not settings.web_enabled:
+        return None
+    return WebServer(settings.web_host, settings.web_port, bool(settings.web_url))
+
+
+async def _open_site(
+    site: WebServer,
+    sessions: async_sessionmaker[AsyncSession],
+    config: BotConfig,
+    clock: Clock,
+    background: Background,
+    settings: Settings,
+) -> None:
+    async with sessions() as session:
+        key = await site_key(session)  # made once, before any reminder needs it
+        await session.commit()
+    web = Web(
+        sessions,
+        config,
+        clock,
+        pages(),
+        secure=(config.site or "").startswith("https://"),
+        queued=background.sender.wake,
+        key=key,
+    )
+    site.start(make_app(web))
 
 
 async def _until_stopped(stop: asyncio.Event, watched: list[asyncio.Task[None]]) -> None:
@@ -89,7 +145,7 @@ async def _until_stopped(stop: asyncio.Event, watched: list[asyncio.Task[None]])
         await asyncio.gather(*watched, return_exceptions=True)
 
 
-def bot_config(settings: Settings) -> BotConfig:
+def bot_config(settings: Settings, site: str | None = None) -> BotConfig:
     return BotConfig(
         bot_username=(settings.telegram_bot_username or "").lstrip("@"),
         default_language=settings.default_language,
@@ -99,6 +155,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_uses=settings.invite_uses,
         networks=settings.networks(),
         zalo_link=settings.zalo_bot_link,
+        site=site,
     )
 
 

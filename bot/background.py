@@ -67,6 +67,7 @@ class Background:
     clock: Clock
     channels: dict[str, Channel]
     limiters: dict[str, Limiter] = field(default_factory=dict)  # shared with the replies
+    site: str | None = None  # the web app's address, for the links in reminders
     scheduler: AsyncIOScheduler = field(init=False)
     sender: sender.Sender = field(init=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -81,6 +82,7 @@ class Background:
             retry_hours=s.sender_retry_hours,
             timezone=s.timezone,
             language=s.default_language,
+            site=self.site,
         )
         self.sender = sender.Sender(self.sessions, self.channels, self.clock, config, self.limiters)
         self.scheduler = AsyncIOScheduler()

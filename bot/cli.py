@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli_console, cli_tree
+from bot import cli_console, cli_tree, cli_web
 from bot.cli_common import Fail, _execute, _in_session, _logging, _now, cli_config
 from bot.i18n import plain
 from bot.joining import ways_in
@@ -58,10 +58,12 @@ def run(
     from bot.app import serve
     from bot.background import AlreadyRunning
     from bot.networks import Fatal
+    from bot.web.server import PortTaken
     from jobs.tuning import tune_gc
 
     async def work(settings: Settings) -> None:
-        settings.channels()
+        if not settings.web_enabled:
+            settings.channels()  # no messenger and no web app: nothing to serve
         if webhook:
             settings.webhook()
         _logging(settings)
@@ -71,7 +73,11 @@ def run(
             loop.add_signal_handler(sig, stop.set)
         tune_gc()  # a long-running process: see jobs/tuning.py
         try:
-            await serve(settings, stop, webhook=webhook)
+            await serve(settings, stop, webhook=webhook, ready=cli_web.ready(settings))
+        except PortTaken as taken:
+            raise Fail(
+                plain(settings.default_language, "cli.web_port_taken", where=str(taken)), 2
+            ) from None
         except AlreadyRunning as busy:
             raise Fail(
                 plain(settings.default_language, "cli.already_running", path=str(busy)), 2
@@ -409,6 +415,8 @@ def _attach_console() -> None:
     app.add_typer(cli_console.import_app, name="import")
     app.add_typer(cli_console.broadcast_app, name="broadcast")
     app.add_typer(cli_console.audit_app, name="audit")
+    app.add_typer(cli_web.web_app, name="web")
+    app.command("demo")(cli_web.demo)
 
 
 def main() -> None:

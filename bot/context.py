@@ -51,7 +51,8 @@ class BotConfig:
     invite_uses: int = 100
     networks: tuple[str, ...] = ("telegram",)
     zalo_link: str | None = None  # where the bot is on Zalo (ZALO_BOT_LINK), if known
-    web_url: str | None = None  # the web app's public address, if served
+    web_url: str | None = None  # where invite links open a joining page, once it is served
+    site: str | None = None  # the web app's public address, if served (sign-in, reminders)
 
     def link(self, token: str) -> str:
         """The invite's link to tap: the web page where it is served (any messenger opens

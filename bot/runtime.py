@@ -22,6 +22,7 @@ from bot.router import Router
 from bot.screens import Outcome, Screen
 from domain.errors import DomainError
 from domain.members import Identity, identify
+from storage.db import writing
 from storage.repos import conversations, updates
 from storage.repos.conversations import StaleConversation
 
@@ -77,7 +78,7 @@ class Runtime:
         return Outcome(replies=[Screen(text)], language=self.config.default_language, refusal=True)
 
     async def _handle(self, incoming: Incoming) -> Outcome:
-        async with self.sessions() as session:
+        async with writing(self.sessions), self.sessions() as session:
             now = self.clock()
             ctx = await self._open(session, incoming, now)
             if ctx is None:

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     zalo_webhook_port: int = Field(default=8444, ge=1, le=65535, alias="ZALO_WEBHOOK_PORT")
     # Zalo has published no rate limits yet: a conservative default (see README).
     zalo_rate_per_second: float = Field(default=5.0, ge=0, alias="ZALO_RATE_PER_SECOND")
+    # The web app (bot/web/), served by `neuguong run` itself: where it listens, and the address
+    # people open (behind a reverse proxy: https://…); without it, http://HOST:PORT.
+    web_enabled: bool = Field(default=True, alias="NEUGUONG_WEB_ENABLED")
+    web_host: str = Field(default="127.0.0.1", alias="NEUGUONG_WEB_HOST")
+    web_port: int = Field(default=8080, ge=0, le=65535, alias="NEUGUONG_WEB_PORT")
+    web_url: str | None = Field(default=None, alias="NEUGUONG_WEB_URL")
     sender_lease_seconds: float = Field(
         default=60.0, gt=0, le=3600, alias="NEUGUONG_SENDER_LEASE_SECONDS"
     )
@@ -96,6 +102,7 @@ class Settings(BaseSettings):
         "zalo_webhook_secret",
         "webhook_url",
         "webhook_secret",
+        "web_url",
         mode="before",
     )
     @classmethod
@@ -107,6 +114,13 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not TOKEN_RE.match(value.get_secret_value()):
             raise ValueError("expected the shape 123456789:ABC-def… given by @BotFather")
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("telegram_api_base_url")
@@ -226,6 +240,24 @@ class Settings(BaseSettings):
         if self.zalo_bot_token is not None or self.zalo_bot_link:
             found.append("zalo")
         return tuple(found)
+
+    def site(self, port: int | None = None) -> str:
+        """The web app's public address (links in messages); `port`: the one actually bound."""
+        if self.web_url:
+            return self.web_url.rstrip("/")
+        host = f"[{self.web_host}]" if ":" in self.web_host else self.web_host
+        return f"http://{host}:{port if port is not None else self.web_port}"
+
+    def messengers(self) -> tuple[str, ...]:
+        """The chat networks with a token (none: `neuguong run` serves the web app alone)."""
+        return tuple(
+            name
+            for name, token in (
+                ("telegram", self.telegram_bot_token),
+                ("zalo", self.zalo_bot_token),
+            )
+            if token is not None
+        )
 
     def channels(self) -> tuple[str, ...]:
         """The networks `neuguong run` starts: every one with a token. None is an error."""

@@ -45,6 +45,8 @@ ACTIONS = (
     "guess_wrong",
     "guess_locked",
     "role_join",
+    "web_signin",
+    "web_signout",
 )
 PAGE = 20
 EXPORT_LIMIT = 50_000

@@ -68,6 +68,19 @@ async def load_actor(session: AsyncSession, account: AccountDTO, root_admin: boo
     return Actor(account.user_id, account.language, member, tuple(grants), root_admin)
 
 
+async def actor_of(
+    session: AsyncSession, user_id: int, root_admins: frozenset[tuple[str, str]] = frozenset()
+) -> Actor:
+    """What a person may do, found by their user id (a web session); root when one of their
+    accounts is among `root_admins` ((network, id) pairs from the settings)."""
+    accounts = await user_repo.accounts_of(session, user_id)
+    language = (await user_repo.languages(session, [user_id])).get(user_id, "vi")
+    root = any((a.channel, a.external_id) in root_admins for a in accounts)
+    member = await repo.active_of_user(session, user_id)
+    grants = await user_repo.grants(session, user_id)
+    return Actor(user_id, language, member, tuple(grants), root)
+
+
 async def set_language(session: AsyncSession, actor: Actor, language: str) -> None:
     if language not in ("vi", "en"):
         raise DomainError("error.bad_choice")

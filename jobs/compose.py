@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import webaccess
 from domain.campaigns import followed
 from domain.digest import UnitDigest, week_starting
 from domain.errors import DomainError
@@ -58,9 +59,11 @@ async def compose(
     now: datetime,
     zone: ZoneInfo,
     fallback: str = "vi",
+    site: str | None = None,
 ) -> Composition:
     """Fill in the rows written without text; rows with text are sent as they are. A row
-    for nobody known is written in `fallback` (the organisation's language)."""
+    for nobody known is written in `fallback` (the organisation's language). With the web
+    app's address (`site`), a progress reminder carries a link to the report page."""
     todo = [r for r in rows if r.text is None]
     result = Composition()
     if not todo:
@@ -94,6 +97,8 @@ async def compose(
             message = _report(row, report, lang, now, result) if report else None
         else:
             message = _one(row, years, languages)
+            if message is not None and site and _reports_progress(row, years):
+                message = await _with_link(session, row, message, site, lang, now)
         if message is None:
             result.obsolete.append(row)
         else:
@@ -114,6 +119,24 @@ def _announced(
     if edit is not None:
         result.edits[row.id] = edit
     return text, markup
+
+
+def _reports_progress(row: OutboxRow, years: dict[int, MemberYear]) -> bool:
+    """A reminder (or a nudge) to report progress, for someone whose registration is approved."""
+    year = years.get(row.subject_id or 0)
+    return row.kind in webaccess.REPORT_KINDS and year is not None and year.approved
+
+
+async def _with_link(
+    session: AsyncSession, row: OutboxRow, message: Message, site: str, lang: str, now: datetime
+) -> Message:
+    """The reminder's own link: opens the report page signed in, until a newer one goes."""
+    if row.user_id is None:
+        return message
+    key = await webaccess.site_key(session)
+    token = webaccess.reminder_link(key, row.id, row.user_id, now)
+    link = t(lang, "remind.web_link", link=f"{site}/r/{token}")
+    return message[0] + "\n\n" + link, message[1]
 
 
 def _week_of(row: OutboxRow) -> str:

@@ -17,6 +17,7 @@ from domain import reminders
 from domain.campaigns import followed
 from domain.members import leaders_along
 from jobs import broadcasts, digests, yearend
+from storage.db import writing
 from storage.repos import outbox as outbox_repo
 from storage.repos import reminders as reminder_repo
 from storage.repos import schedules as schedule_repo
@@ -71,7 +72,7 @@ async def _work(
     zone: str,
 ) -> None:
     while result.batches < MAX_BATCHES:
-        async with sessions() as session:
+        async with writing(sessions), sessions() as session:
             rows = await schedule_repo.claim_due(session, now, batch)
             if not rows:
                 return

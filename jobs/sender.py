@@ -48,7 +48,7 @@ from jobs.channel import Attachment, Channel, Outcome, Result
 from jobs.compose import compose
 from jobs.limits import Limiter, Limits
 from jobs.unreachable import mark_unreachable, reroute
-from storage.db import READ_ONLY
+from storage.db import READ_ONLY, writing
 from storage.locks import ProcessLock
 from storage.repos import outbox as repo
 from storage.repos import status as status_repo
@@ -74,6 +74,7 @@ class SenderConfig:
     log_seconds: float = 60.0
     timezone: str = "Asia/Ho_Chi_Minh"  # the organisation's: reports are by its weeks
     language: str = "vi"  # the organisation's: for a message to nobody known
+    site: str | None = None  # the web app's address: reminders carry a link to it
     limits: Limits = field(default_factory=Limits)
     # a network's own limits (Zalo's are not Telegram's); others use `limits`
     channel_limits: dict[str, Limits] = field(default_factory=dict)
@@ -189,7 +190,7 @@ class Sender:
     async def _claim(self) -> int:
         now = self.clock()
         lease = now + timedelta(seconds=self.config.lease_seconds)
-        async with self.sessions() as session:
+        async with writing(self.sessions), self.sessions() as session:
             claimed = await repo.claim(session, self.owner, now, lease, self.config.batch)
             await session.commit()
         if not claimed:
@@ -211,7 +212,7 @@ class Sender:
         async with self.sessions() as session:
             await session.connection(execution_options=READ_ONLY)  # reads only: no write lock
             zone = ZoneInfo(self.config.timezone)
-            done = await compose(session, rows, now, zone, self.config.language)
+            done = await compose(session, rows, now, zone, self.config.language, self.config.site)
         self._attachments.update(done.attachments)
         self._edits.update(done.edits)
         for row in done.obsolete:
@@ -366,7 +367,7 @@ class Sender:
             return
         self._outcomes, self._blocked = [], []
         try:
-            async with self.sessions() as session:
+            async with writing(self.sessions), self.sessions() as session:
                 await repo.finish_many(session, done)
                 if blocked:
                     now = self.clock()

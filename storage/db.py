@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
 from typing import Any
 
 from sqlalchemy import event
@@ -60,3 +63,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+_GATES: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def writing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """Hold this around a write transaction on SQLite: the process's writers take the one
+    write lock in the order they asked (an asyncio lock is first come, first served), where
+    SQLite's busy handler lets a writer that comes back at once — the planner's next slice —
+    pass one that polls every 100 ms for seconds. On PostgreSQL: nothing (row locks)."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    engine = bind.sync_engine
+    gate = _GATES.get(engine)
+    if gate is None:
+        gate = _GATES[engine] = asyncio.Lock()
+    return gate

@@ -98,6 +98,7 @@ def test_settings(api: FakeBotAPI, db_url: str, **extra: object) -> Settings:
         # Weekly reports only where a test asks: most tests run on the real clock, and on a
         # Monday morning the start-up tick would send every secretary a report.
         "NEUGUONG_DIGEST_ENABLED": "false",
+        "NEUGUONG_WEB_PORT": 0,  # the web app on a free port: tests may run side by side
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

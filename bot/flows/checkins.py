@@ -196,10 +196,11 @@ async def _save(ctx: Ctx, evidence: tuple[str, str, str] | None) -> None:
     fix = rows(ctx.choice("checkin.fix", f"k:fix:{done.checkin.id}"))
     ctx.reply(Screen(text, fix))
     if report.status is Progress.BLOCKED:
-        await _tell_blocked(ctx, item, report.note)
+        await tell_blocked(ctx, item, report.note)
 
 
-async def _tell_blocked(ctx: Ctx, item: ItemDTO, note: str | None) -> None:
+async def tell_blocked(ctx: Ctx, item: ItemDTO, note: str | None) -> None:
+    """The cell's leaders learn that an item is blocked (in chat and on the web alike)."""
     sheet = await commitments.sheet(ctx.session, ctx.actor, item.commitment_id)
     leaders = await commitments.reviewers(ctx.session, sheet)
     await ctx.notify(

@@ -306,6 +306,15 @@ async def _submit(ctx: Ctx, commitment_id: int, _arg: str) -> None:
         key = "submit.done_models" if c.collective else "submit.done_above"
     ctx.reply(Screen(ctx.t(key, version=c.version), edit=True))
     await show(ctx, sheet)
+    await tell_submitted(ctx, sheet, leaders)
+
+
+async def tell_submitted(ctx: Ctx, sheet: svc.Sheet, leaders: list[int] | None = None) -> None:
+    """The reviewers get the submitted registration with approve and return choices (in chat
+    and on the web alike)."""
+    c = sheet.commitment
+    if leaders is None:
+        leaders = await svc.reviewers(ctx.session, sheet)
     body = "\n".join(_item_line(ctx, n, i) for n, i in enumerate(sheet.lines, 1))
     await ctx.notify(
         leaders,

@@ -23,6 +23,7 @@ from bot.flows import (
     stats,
     tree,
     units,
+    website,
 )
 from bot.router import Router
 
@@ -50,6 +51,7 @@ def build_router() -> Router:
         honours,
         linking,
         tree,
+        website,
     )
     for flow in flows:
         flow.register(router)

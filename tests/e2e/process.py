@@ -25,6 +25,7 @@ def clean_env(**values: str) -> dict[str, str]:
     ours = ("TELEGRAM_", "DATABASE_URL", "ADMIN_TELEGRAM_IDS", "NEUGUONG_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env["NEUGUONG_DIGEST_ENABLED"] = "false"  # real clock: no Monday-morning surprises
+    env["NEUGUONG_WEB_PORT"] = "0"  # the web app on a free port: processes run side by side
     env.update(values)
     return env
 

@@ -56,7 +56,8 @@ async def test_run_with_only_a_token_creates_sqlite_and_polls(
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({}, "TELEGRAM_BOT_TOKEN: missing"),
+        ({"NEUGUONG_WEB_ENABLED": "false"}, "TELEGRAM_BOT_TOKEN: missing"),
+        ({"NEUGUONG_WEB_URL": "ftp://example.vn"}, "NEUGUONG_WEB_URL:"),
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN: expected the shape"),
         ({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30, "DATABASE_URL": "mysql://x"}, "DATABASE_URL:"),
         (

@@ -57,6 +57,7 @@ def zalo_settings(api: FakeZaloAPI, db_url: str, webhook: bool, **extra: object)
         "ZALO_API_BASE_URL": api.base_url,
         "DATABASE_URL": db_url,
         "NEUGUONG_DIGEST_ENABLED": "false",
+        "NEUGUONG_WEB_PORT": 0,
     }
     if webhook:
         port = free_port()

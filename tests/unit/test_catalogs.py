@@ -37,6 +37,8 @@ BROADCAST_STATES = (SCHEDULED, SENDING, DONE, CANCELLED)
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_]*[a-z0-9])+$")  # f-string stems end in _ or .
 SOURCES = ("bot", "domain", "jobs", "render")
+# t("web.x") in a page; a stem joined in the page (t("status." ~ s)) is an enum's, listed below
+TEMPLATE_KEY = re.compile(r"""\bt\(["']([a-z][a-z_]*(?:\.[a-z0-9_]*[a-z0-9])+)["']""")
 
 
 def catalog(language: str) -> dict[str, str]:
@@ -73,7 +75,10 @@ def keys_in_code() -> dict[str, str]:
                     continue
                 if KEY.match(value) and value.split(".")[0] in spaces:
                     found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found
+    for path in sorted((ROOT / "bot" / "web" / "templates").glob("*.html")):
+        for key in TEMPLATE_KEY.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(key, str(path.relative_to(ROOT)))
+    return {key: where for key, where in found.items() if not key.endswith(".html")}
 
 
 def dynamic_keys() -> set[str]:

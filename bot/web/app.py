@@ -1,0 +1,105 @@
+"""The web app's routes and the headers every answer carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.web import member, photos, signin
+from bot.web.boundary import Web
+
+HERE = Path(__file__).parent
+TELEGRAM_ORIGINS = "https://web.telegram.org https://*.telegram.org"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    f"frame-ancestors 'self' {TELEGRAM_ORIGINS}"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"permissions-policy", b"geolocation=(), microphone=()"),
+]
+
+
+def pages() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(("html",)),
+        auto_reload=False,
+    )
+
+
+class SecurityHeaders:
+    """The same headers on every answer; pages are never cached (they are personal)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", [])) + HEADERS
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def health(_request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def routes() -> list[Route | Mount]:
+    return [
+        Route("/", member.home),
+        Route("/healthz", health),
+        Route("/s/{token}", signin.signin_link),
+        Route("/r/{token}", signin.reminder_link),
+        Route("/signout", signin.sign_out, methods=["POST"]),
+        Route("/report", member.report_list),
+        Route("/report/{item_id}", member.report_item),
+        Route("/report/{item_id}", member.report_save, methods=["POST"]),
+        Route("/progress", member.progress),
+        Route("/commitment", member.commitment),
+        Route("/commitment/items", member.item_add, methods=["POST"]),
+        Route("/commitment/items/{item_id}", member.item_edit, methods=["POST"]),
+        Route("/commitment/items/{item_id}/delete", member.item_delete, methods=["POST"]),
+        Route("/commitment/pledge", member.pledge_page),
+        Route("/commitment/pledge", member.pledge, methods=["POST"]),
+        Route("/commitment/submit", member.submit, methods=["POST"]),
+        Route("/photo/{photo_id}", photos.photo),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def make_app(web: Web) -> Starlette:
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=500)],
+        exception_handlers={404: _not_found, 405: _not_found},
+    )
+    app.state.web = web
+    return app
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    web: Web = request.app.state.web
+    return web.refuse(web.config.default_language, "web.no_page", 404)

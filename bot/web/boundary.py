@@ -1,0 +1,224 @@
+"""The web surface's boundary: one database session per request, the signed-in person loaded
+from their cookie, form tokens checked, one commit, refusals answered on the same page with
+what was typed kept. No scope rule lives here: the handlers call `domain/`, which checks."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.context import BotConfig, Ctx, Incoming
+from bot.i18n import t
+from bot.web.guard import Guard
+from domain import webaccess
+from domain.access import Actor
+from domain.errors import DomainError, NotAllowed, NotFound
+from domain.members import actor_of
+from storage.db import writing
+from storage.dto import AccountDTO
+
+log = logging.getLogger(__name__)
+COOKIE = "ng_session"
+FORM_LIMIT = 11 * 1024 * 1024  # a photo of up to 10 MB and the fields beside it
+
+
+@dataclass
+class Web:
+    """What every request handler shares."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    config: BotConfig
+    clock: Callable[[], datetime]
+    pages: Environment
+    secure: bool = False  # served over https: cookies are Secure
+    queued: Callable[[], None] = lambda: None  # told when notices were written
+    guard: Guard = field(default_factory=Guard)
+    key: bytes | None = None  # the site's key, read once
+
+    async def site_key(self, session: AsyncSession) -> bytes:
+        if self.key is None:
+            self.key = await webaccess.site_key(session)
+        return self.key
+
+    def render(self, name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
+        def translate(key: str, **params: object) -> str:
+            return t(lang, key, **params)
+
+        page = self.pages.get_template(name).render(t=translate, lang=lang, **context)
+        return HTMLResponse(page, status_code=status)
+
+    def refuse(self, lang: str, key: str, status: int = 400, **params: object) -> HTMLResponse:
+        """A page that says what went wrong and what to do next."""
+        return self.render("message.html", lang, status, message=t(lang, key, **params))
+
+
+@dataclass
+class Visit:
+    """One signed-in request."""
+
+    web: Web
+    request: Request
+    session: AsyncSession
+    now: datetime
+    actor: Actor
+    signed: webaccess.Session
+    form_token: str
+    notices: int = 0
+
+    @property
+    def lang(self) -> str:
+        return self.actor.language
+
+    def t(self, key: str, /, **params: object) -> str:
+        return t(self.lang, key, **params)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.web.config.zone)
+
+    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return self.web.render(name, self.lang, status, visit=self, csrf=self.form_token, **context)
+
+    def ctx(self) -> Ctx:
+        """A flow context for notices to other people (written in this request's
+        transaction, like a chat update's)."""
+        uid = self.actor.user_id
+        incoming = Incoming("web", secrets.randbits(62), f"user:{uid}", "")
+        account = AccountDTO(0, uid, "web", f"user:{uid}", None, self.lang)
+        found = Ctx(self.session, incoming, account, self.actor, self.now, self.web.config, None)
+        self._ctxs.append(found)
+        return found
+
+    def __post_init__(self) -> None:
+        self._ctxs: list[Ctx] = []
+
+    @property
+    def notified(self) -> bool:
+        return any(c.notices for c in self._ctxs)
+
+
+Handler = Callable[[Visit], Awaitable[Response]]
+Action = Callable[[Visit, FormData], Awaitable[Response]]
+View = Callable[..., Awaitable[Response]]
+
+
+def path_id(request: Request, name: str = "item_id") -> int:
+    """A number in the path; anything else is a page that does not exist."""
+    raw = str(request.path_params.get(name, ""))
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound()
+    return int(raw)
+
+
+def web_of(request: Request) -> Web:
+    found: Web = request.app.state.web
+    return found
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+async def _visit(request: Request, session: AsyncSession, narrow_ok: bool) -> Visit | Response:
+    web = web_of(request)
+    now = web.clock()
+    signed = await webaccess.current(session, request.cookies.get(COOKIE, ""), now)
+    lang = web.config.default_language
+    if signed is None:
+        return web.render("signin.html", lang, 401)
+    if signed.narrow and not narrow_ok:
+        return web.refuse(lang, "web.narrow", 403)
+    actor = await actor_of(session, signed.user_id, web.config.root_admins)
+    key = await web.site_key(session)
+    return Visit(
+        web, request, session, now, actor, signed, webaccess.form_token(key, signed.token_hash)
+    )
+
+
+def page(narrow_ok: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """A page for a signed-in person (a narrow session only where `narrow_ok`)."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            sessions = web_of(request).sessions
+            async with writing(sessions), sessions() as session:
+                visit = await _visit(request, session, narrow_ok)
+                if not isinstance(visit, Visit):
+                    return visit
+                try:
+                    return await handler(visit)
+                except DomainError as error:
+                    return visit.web.refuse(visit.lang, error.key, status_of(error), **error.params)
+
+        return endpoint
+
+    return wrap
+
+
+def action(
+    view: View, narrow_ok: bool = False
+) -> Callable[[Action], Callable[[Request], Awaitable[Response]]]:
+    """A form's target: the form token checked, the change committed once; a refusal shows
+    `view` again with the message and what was typed."""
+
+    def wrap(handler: Action) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            web = web_of(request)
+            if int(request.headers.get("content-length") or 0) > FORM_LIMIT:
+                return web.refuse(web.config.default_language, "web.too_large", 413)
+            async with writing(web.sessions), web.sessions() as session:
+                visit = await _visit(request, session, narrow_ok)
+                if not isinstance(visit, Visit):
+                    return visit
+                limits = {"max_files": 2, "max_fields": 50, "max_part_size": FORM_LIMIT}
+                async with request.form(**limits) as form:
+                    key = await web.site_key(session)
+                    given = str(form.get("csrf", ""))
+                    if not webaccess.form_token_ok(key, visit.signed.token_hash, given):
+                        return web.refuse(visit.lang, "web.form_expired", 403)
+                    return await _run(visit, handler, view, form)
+
+        return endpoint
+
+    return wrap
+
+
+async def _run(visit: Visit, handler: Action, view: View, form: FormData) -> Response:
+    try:
+        response = await handler(visit, form)
+        await visit.session.commit()
+    except DomainError as error:
+        await visit.session.rollback()
+        if isinstance(error, NotFound | NotAllowed):  # nothing of theirs to show again
+            return visit.web.refuse(visit.lang, error.key, status_of(error), **error.params)
+        message = visit.t(error.key, **error.params)
+        try:
+            return await view(visit, error=message, values=form, status=400)
+        except DomainError as again:
+            return visit.web.refuse(visit.lang, again.key, status_of(again), **again.params)
+    if visit.notified:
+        visit.web.queued()
+    return response
+
+
+def status_of(error: DomainError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    return 403 if isinstance(error, NotAllowed) else 400
+
+
+def back_to(path: str) -> RedirectResponse:
+    """After a change, the page again (a reload does not send the form twice)."""
+    return RedirectResponse(path, status_code=303)
