@@ -163,11 +163,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=150_000)
     parser.add_argument("--cells", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     report("CPU reference (10M-step loop)", "-", f"{cpu_reference():.2f} s")
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/latency.db"
-        latency(url, "SQLite", args.members, args.cells, args.seconds)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/latency.db"
+            latency(url, "SQLite", args.members, args.cells, args.seconds)
     pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
     if pg:
         scratch = asyncio.run(scratch_pg(pg))

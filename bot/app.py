@@ -127,6 +127,7 @@ async def _open_site(
         secure=(config.site or "").startswith("https://"),
         queued=background.sender.wake,
         key=key,
+        telegram_token=settings.token() if settings.telegram_bot_token else None,
     )
     site.start(make_app(web))
 
@@ -155,6 +156,7 @@ def bot_config(settings: Settings, site: str | None = None) -> BotConfig:
         invite_uses=settings.invite_uses,
         networks=settings.networks(),
         zalo_link=settings.zalo_bot_link,
+        web_url=site,  # invites open the joining page
         site=site,
     )
 

@@ -104,10 +104,11 @@ async def _bot_username(settings: Settings) -> str:
 
 async def cli_config(settings: Settings) -> BotConfig:
     """What the invite texts need, as `neuguong run` has it: the networks, Telegram's bot
-    name (asked from Telegram only when it is configured and not set), Zalo's address."""
+    name (asked from Telegram only when it is configured and not set), Zalo's address, the
+    web app's joining page."""
     from bot.app import bot_config
 
-    config = bot_config(settings)
+    config = bot_config(settings, settings.site() if settings.web_enabled else None)
     if "telegram" in config.networks and not config.bot_username:
         config.bot_username = await _bot_username(settings)
     return config

@@ -109,6 +109,11 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> tuple[str,
     return await _start(session, found.user_id, now, now + SESSION_VALID, narrow=False)
 
 
+async def start_session(session: AsyncSession, user_id: int, now: datetime) -> tuple[str, Session]:
+    """A full session for a person whose identity another check has proved (a Mini App)."""
+    return await _start(session, user_id, now, now + SESSION_VALID, narrow=False)
+
+
 def reminder_link(key: bytes, outbox_id: int, user_id: int, now: datetime) -> str:
     """The token in a reminder: opens that person's report page until it expires or a newer
     reminder has gone."""

@@ -6,27 +6,39 @@ reader."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 KEPT = 64  # files kept for readers of the same report
+NICE = 10  # rendering yields the CPU to the loop, the database and the network on a small host
 
 _threads: ThreadPoolExecutor | None = None
 _processes: ProcessPoolExecutor | None = None
 _kept: OrderedDict[tuple[object, ...], asyncio.Future[bytes]] = OrderedDict()
 
 
+def _background() -> None:
+    """A worker (process or thread) runs at a lower priority than the members' answers: on two
+    cores a chart in flight otherwise takes CPU from the loop and from PostgreSQL."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+
+
 def _executor(process: bool) -> Executor:
     global _threads, _processes
     if process:
         if _processes is None:  # spawned, not forked: the bot's loop and threads stay here
-            _processes = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            context = multiprocessing.get_context("spawn")
+            _processes = ProcessPoolExecutor(1, mp_context=context, initializer=_background)
         return _processes
     if _threads is None:
-        _threads = ThreadPoolExecutor(2, thread_name_prefix="render")
+        _threads = ThreadPoolExecutor(2, thread_name_prefix="render", initializer=_background)
     return _threads
 
 

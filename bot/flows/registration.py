@@ -176,10 +176,10 @@ async def _finish(ctx: Ctx) -> None:
         ctx.reply(views.home(ctx, "reg.done", unit=done.unit.name))
     else:
         ctx.reply(views.home(ctx, "reg.done_role", role=role, unit=done.unit.name))
-    await _tell_leaders(ctx, done.unit, done.role, done.invited_by)
+    await tell_leaders(ctx, done.unit, done.role, done.invited_by)
 
 
-async def _tell_leaders(ctx: Ctx, unit: UnitDTO, role: Role, invited_by: int | None) -> None:
+async def tell_leaders(ctx: Ctx, unit: UnitDTO, role: Role, invited_by: int | None) -> None:
     """The unit's secretaries learn who joined; so does whoever made the invite."""
     leaders = await leaders_to_notify(ctx.session, unit)
     if invited_by is not None and invited_by not in leaders:

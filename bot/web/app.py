@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import member, photos, signin
+from bot.web import joining, member, photos, signin
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -74,6 +74,8 @@ def routes() -> list[Route | Mount]:
         Route("/s/{token}", signin.signin_link),
         Route("/r/{token}", signin.reminder_link),
         Route("/signout", signin.sign_out, methods=["POST"]),
+        Route("/tg", signin.miniapp),
+        Route("/tg/signin", signin.miniapp_signin, methods=["POST"]),
         Route("/report", member.report_list),
         Route("/report/{item_id}", member.report_item),
         Route("/report/{item_id}", member.report_save, methods=["POST"]),
@@ -86,6 +88,10 @@ def routes() -> list[Route | Mount]:
         Route("/commitment/pledge", member.pledge, methods=["POST"]),
         Route("/commitment/submit", member.submit, methods=["POST"]),
         Route("/photo/{photo_id}", photos.photo),
+        Route("/join/{token}", joining.join_page),
+        Route("/join/{token}", joining.join, methods=["POST"]),
+        Route("/welcome", joining.welcome),
+        Route("/link", joining.link_code, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

@@ -45,6 +45,7 @@ class Web:
     queued: Callable[[], None] = lambda: None  # told when notices were written
     guard: Guard = field(default_factory=Guard)
     key: bytes | None = None  # the site's key, read once
+    telegram_token: str | None = None  # checks a Telegram Mini App's initData
 
     async def site_key(self, session: AsyncSession) -> bytes:
         if self.key is None:
@@ -92,10 +93,7 @@ class Visit:
     def ctx(self) -> Ctx:
         """A flow context for notices to other people (written in this request's
         transaction, like a chat update's)."""
-        uid = self.actor.user_id
-        incoming = Incoming("web", secrets.randbits(62), f"user:{uid}", "")
-        account = AccountDTO(0, uid, "web", f"user:{uid}", None, self.lang)
-        found = Ctx(self.session, incoming, account, self.actor, self.now, self.web.config, None)
+        found = notice_ctx(self.session, self.actor, self.now, self.web.config)
         self._ctxs.append(found)
         return found
 
@@ -105,6 +103,14 @@ class Visit:
     @property
     def notified(self) -> bool:
         return any(c.notices for c in self._ctxs)
+
+
+def notice_ctx(session: AsyncSession, actor: Actor, now: datetime, config: BotConfig) -> Ctx:
+    """What the chat flows' notice helpers need, for a request on the web."""
+    uid = actor.user_id
+    incoming = Incoming("web", secrets.randbits(62), f"user:{uid}", "")
+    account = AccountDTO(0, uid, "web", f"user:{uid}", None, actor.language)
+    return Ctx(session, incoming, account, actor, now, config, None)
 
 
 Handler = Callable[[Visit], Awaitable[Response]]

@@ -13,6 +13,7 @@ from bot.web.boundary import COOKIE, Visit, Web, action, address, web_of
 from domain import audit, webaccess
 from domain.access import Actor
 from domain.errors import DomainError
+from domain.miniapp import sign_in as miniapp_sign_in
 
 TOKEN_MAX = 160
 
@@ -44,11 +45,11 @@ async def _open(request: Request, target: str, redeem: webaccess.Redeem) -> Resp
             web.guard.miss(where)
             return web.refuse(lang, error.key, 403)
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(web, response, raw, started.expires_at, now)
+    set_cookie(web, response, raw, started.expires_at, now)
     return response
 
 
-def _set_cookie(web: Web, response: Response, raw: str, until: datetime, now: datetime) -> None:
+def set_cookie(web: Web, response: Response, raw: str, until: datetime, now: datetime) -> None:
     response.set_cookie(
         COOKIE,
         raw,
@@ -58,6 +59,38 @@ def _set_cookie(web: Web, response: Response, raw: str, until: datetime, now: da
         secure=web.secure,
         path="/",
     )
+
+
+async def miniapp(request: Request) -> Response:
+    """The Mini App's address (set in @BotFather): its script sends Telegram's initData."""
+    web = web_of(request)
+    return web.render("miniapp.html", web.config.default_language)
+
+
+async def miniapp_signin(request: Request) -> Response:
+    web = web_of(request)
+    lang = web.config.default_language
+    where = address(request)
+    if web.guard.blocked(where):
+        return web.refuse(lang, "web.too_many_tries", 429)
+    if not web.telegram_token:
+        return web.refuse(lang, "web.miniapp_invalid", 403)
+    async with request.form(max_files=0, max_fields=2, max_part_size=8192) as form:
+        given = str(form.get("init_data", ""))
+    now = web.clock()
+    async with web.sessions() as session:
+        try:
+            raw, started = await miniapp_sign_in(session, given, web.telegram_token, now)
+            who = Actor(started.user_id, lang, None)
+            await audit.record(session, who, "web_signin", now, miniapp=True)
+            await session.commit()
+        except DomainError as error:
+            await session.rollback()
+            web.guard.miss(where)
+            return web.refuse(lang, error.key, 403)
+    response = Response(status_code=204)
+    set_cookie(web, response, raw, started.expires_at, now)
+    return response
 
 
 async def _nothing(visit: Visit, **_: object) -> Response:

@@ -13,6 +13,9 @@ local Telegram and Zalo stand-ins and the clock injected.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import os
 import re
 import struct
@@ -21,6 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -419,3 +423,44 @@ async def test_member_pages_have_no_serious_accessibility_violations(
         await page.goto(f"{site.url}{path}")
         found[path] = await violations(page)
     assert not {path: v for path, v in found.items() if v}
+
+
+def init_data(token: str, user_id: int, when: datetime, forged_user: int | None = None) -> str:
+    """What Telegram hands a Mini App: the fields and their signature."""
+    user = {"id": user_id, "first_name": "An", "language_code": "vi"}
+    fields = {
+        "auth_date": str(int(when.timestamp())),
+        "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+        "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
+    }
+    lines = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, lines.encode(), hashlib.sha256).hexdigest()
+    if forged_user is not None:
+        fields["user"] = fields["user"].replace(str(user_id), str(forged_user))
+    return urlencode(fields)
+
+
+async def test_mini_app_signs_in_from_telegrams_init_data_and_refuses_a_tampered_one(
+    site: Site, browser: playwright.Browser
+) -> None:
+    async def open_mini_app(data: str) -> playwright.Page:
+        page = await phone(browser)
+        async with page.expect_response(lambda r: r.url.endswith("/tg/signin")):
+            await page.goto(f"{site.url}/tg#tgWebAppData={quote(data)}&tgWebAppVersion=8.0")
+        await page.wait_for_load_state("networkidle")
+        return page
+
+    good = await open_mini_app(init_data(site.api.token, MEMBER, site.clock.now))
+    await good.wait_for_url(f"{site.url}/")
+    assert await good.get_by_role("link", name="Bản đăng ký").count() == 1  # signed in
+
+    forged = init_data(site.api.token, MEMBER, site.clock.now, forged_user=SECRETARY)
+    tampered = await open_mini_app(forged)
+    assert "Không xác minh được" in await tampered.locator("main").inner_text()
+    old = await open_mini_app(init_data(site.api.token, MEMBER, START - timedelta(days=2)))
+    assert "quá một ngày" in await old.locator("main").inner_text()
+    stranger = await open_mini_app(init_data(site.api.token, 999_999, site.clock.now))
+    assert "chưa đăng ký" in await stranger.locator("main").inner_text()
+    for page in (tampered, old, stranger):
+        assert not [c for c in await page.context.cookies() if c["name"] == "ng_session"]
