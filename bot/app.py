@@ -26,6 +26,7 @@ from bot.web.boundary import Web
 from bot.web.server import WebServer
 from domain.webaccess import site_key
 from jobs.limits import Limiter
+from render import offload
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 
@@ -73,6 +74,7 @@ async def serve(
             asyncio.create_task(supervise(n, stop, planned, health.report)) for n in networks
         ]
         beating = asyncio.create_task(health.run(stop))
+        offload.warm_up()  # the file makers loaded now, not on the loop at the first report
         await background.plan()  # what came due while the bot was down, coalesced
         planned.set()  # only then are updates taken: a restart answers from a planned state
         if site is not None:

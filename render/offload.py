@@ -42,6 +42,24 @@ def _executor(process: bool) -> Executor:
     return _threads
 
 
+def _preload() -> bytes:
+    """In the worker: matplotlib loaded before the first chart is asked for."""
+    import matplotlib.figure  # noqa: F401
+
+    return b""
+
+
+def warm_up() -> None:
+    """At start-up, before any update: the file makers' modules loaded here (openpyxl, fpdf2:
+    a few hundred milliseconds that would otherwise stall the loop at the first report) and
+    the chart worker started and loaded, at its lower priority, in the background."""
+    import render.admin_files
+    import render.report_files
+    import render.report_print  # noqa: F401
+
+    _executor(True).submit(_preload)
+
+
 async def run(make: Callable[..., bytes], *args: Any, process: bool = False) -> bytes:
     """`make(*args)` in a thread, or in the worker process (`make` and `args` must pickle)."""
     loop = asyncio.get_running_loop()

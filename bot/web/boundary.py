@@ -52,11 +52,13 @@ class Web:
             self.key = await webaccess.site_key(session)
         return self.key
 
-    def render(self, name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def render(
+        self, template: str, lang: str, status: int = 200, /, **context: Any
+    ) -> HTMLResponse:
         def translate(key: str, **params: object) -> str:
             return t(lang, key, **params)
 
-        page = self.pages.get_template(name).render(t=translate, lang=lang, **context)
+        page = self.pages.get_template(template).render(t=translate, lang=lang, **context)
         return HTMLResponse(page, status_code=status)
 
     def refuse(self, lang: str, key: str, status: int = 400, **params: object) -> HTMLResponse:

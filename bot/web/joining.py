@@ -99,7 +99,10 @@ async def _register(
         session, "web", f"web:{secrets.token_hex(8)}", None, "", lang, now
     )
     actor = await actor_of(session, account.user_id)
-    profile = {"name": values.get("name", ""), "position": values.get("position") or None}
+    profile: dict[str, object] = {
+        "name": values.get("name", ""),
+        "position": values.get("position") or None,
+    }
     done = await register(session, actor, invite.id, profile, now)
     actor = await actor_of(session, account.user_id)
     ctx = notice_ctx(session, actor, now, web.config)

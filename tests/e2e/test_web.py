@@ -33,11 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import serve
 from domain import campaigns, commitments
+from domain.invites import create_system_invite
 from domain.members import identify, register
 from domain.reference import manifestations
+from domain.units import find_path
 from jobs import planner
 from storage.dto import ItemKind, Role
-from storage.models import CheckIn, WebToken
+from storage.models import Account, CheckIn, Member, WebToken
 from tests.conftest import FakeClock
 from tests.conftest import test_settings as settings_for
 from tests.e2e.helpers import enrol
@@ -453,7 +455,7 @@ async def test_mini_app_signs_in_from_telegrams_init_data_and_refuses_a_tampered
 
     good = await open_mini_app(init_data(site.api.token, MEMBER, site.clock.now))
     await good.wait_for_url(f"{site.url}/")
-    assert await good.get_by_role("link", name="Bản đăng ký").count() == 1  # signed in
+    assert await good.get_by_role("link", name="Bản đăng ký", exact=True).count() == 1
 
     forged = init_data(site.api.token, MEMBER, site.clock.now, forged_user=SECRETARY)
     tampered = await open_mini_app(forged)
@@ -464,3 +466,40 @@ async def test_mini_app_signs_in_from_telegrams_init_data_and_refuses_a_tampered
     assert "chưa đăng ký" in await stranger.locator("main").inner_text()
     for page in (tampered, old, stranger):
         assert not [c for c in await page.context.cookies() if c["name"] == "ng_session"]
+
+
+async def test_joining_from_an_invite_link_on_the_web_then_connecting_zalo(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    async with sessions() as s:
+        cell = await find_path(s, CELL)
+        made = await create_system_invite(s, cell, Role.MEMBER, 5, 14, datetime.now(UTC))
+        await s.commit()
+    site.clock.now = datetime.now(UTC)  # the invite is valid for 14 days from now
+    page = await phone(browser)
+    await page.goto(f"{site.url}/join/{made.token}")
+    assert "Chi bộ Văn phòng" in await page.locator("main").inner_text()
+    await page.get_by_label("Họ và tên (viết đủ dấu)").fill("99")
+    await tap(page.get_by_role("button", name="Tham gia"))
+    assert await page.locator(".error").count() == 1, await page.content()  # asked again
+    assert await page.get_by_label("Họ và tên (viết đủ dấu)").input_value() == "99"
+    await page.get_by_label("Họ và tên (viết đủ dấu)").fill("Hoàng Văn Em")
+    await tap(page.get_by_role("button", name="Tham gia"))
+    assert page.url == f"{site.url}/welcome"
+    told = await site.api.user(SECRETARY, "Bình").reply()
+    assert "Hoàng Văn Em" in told.text  # the secretary learns who joined, on Telegram
+
+    await tap(page.get_by_role("button", name="Lấy mã liên kết"))
+    shown = await page.locator(".notice").inner_text()
+    code = re.search(r"(\d{4} \d{4})", shown)
+    assert code, shown
+    newcomer = site.zalo.user("7700445566", "Em")
+    await newcomer.send(f"/lienket {code.group(1)}")
+    assert any("Hoàng Văn Em" in text for text in await newcomer.expect(1, within=15))
+    async with sessions() as s:
+        owners = await s.execute(
+            select(Account.channel, Member.full_name)
+            .join(Member, Member.user_id == Account.user_id)
+            .where(Account.external_id.in_(("7700445566",)))
+        )
+        assert owners.all() == [("zalo", "Hoàng Văn Em")]
