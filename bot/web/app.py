@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import joining, member, photos, signin
+from bot.web import joining, member, photos, settings, signin
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -88,6 +88,11 @@ def routes() -> list[Route | Mount]:
         Route("/commitment/pledge", member.pledge, methods=["POST"]),
         Route("/commitment/submit", member.submit, methods=["POST"]),
         Route("/photo/{photo_id}", photos.photo),
+        Route("/settings", settings.settings_page),
+        Route("/settings/language", settings.language, methods=["POST"]),
+        Route("/settings/reminders", settings.reminders, methods=["POST"]),
+        Route("/settings/pause", settings.pause, methods=["POST"]),
+        Route("/settings/snooze", settings.snooze, methods=["POST"]),
         Route("/join/{token}", joining.join_page),
         Route("/join/{token}", joining.join, methods=["POST"]),
         Route("/welcome", joining.welcome),

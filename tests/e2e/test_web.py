@@ -39,7 +39,7 @@ from domain.reference import manifestations
 from domain.units import find_path
 from jobs import planner
 from storage.dto import ItemKind, Role
-from storage.models import Account, CheckIn, Member, WebToken
+from storage.models import Account, CheckIn, Member, Schedule, WebToken
 from tests.conftest import FakeClock
 from tests.conftest import test_settings as settings_for
 from tests.e2e.helpers import enrol
@@ -421,7 +421,7 @@ async def test_member_pages_have_no_serious_accessibility_violations(
     found = {"/ (signed out)": await violations(page)}
     await page.goto(await web_link(site, MEMBER))
     paths = ("/", "/commitment", "/commitment/pledge", "/report", f"/report/{ids[0]}")
-    for path in (*paths, "/progress", "/no-such-page"):
+    for path in (*paths, "/progress", "/settings", "/welcome", "/no-such-page"):
         await page.goto(f"{site.url}{path}")
         found[path] = await violations(page)
     assert not {path: v for path, v in found.items() if v}
@@ -503,3 +503,37 @@ async def test_joining_from_an_invite_link_on_the_web_then_connecting_zalo(
             .where(Account.external_id.in_(("7700445566",)))
         )
         assert owners.all() == [("zalo", "Hoàng Văn Em")]
+
+
+async def test_settings_change_language_and_reminders_with_the_chat_rules(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    await approved(sessions, "telegram", str(MEMBER))
+    page = await phone(browser)
+    await page.goto(await web_link(site, MEMBER))
+    await tap(page.get_by_role("link", name="Cài đặt"))
+    await page.get_by_label("Bao lâu nhắc một lần").select_option("biweekly")
+    await page.get_by_label("Vào ngày").select_option("2")
+    await page.get_by_label("Lúc (giờ:phút)").fill("19:30")
+    await tap(page.locator("form[action='/settings/reminders'] button"))
+    assert "Đã lưu." in await page.locator(".notice").inner_text()
+    async with sessions() as s:
+        row = await s.scalar(
+            select(Schedule).join(Member).where(Member.full_name == "Nguyễn Văn An")
+        )
+        assert row is not None
+        assert (row.cadence, row.weekday, row.minute) == ("biweekly", 2, 19 * 60 + 30)
+
+    token = await page.locator("input[name=csrf]").first.get_attribute("value")
+    odd = await page.request.post(
+        f"{site.url}/settings/reminders",
+        form={"csrf": token or "", "cadence": "weekly", "weekday": "9", "time": "25:99",
+              "quiet_start": "21:00", "quiet_end": "07:00"},
+    )  # fmt: skip
+    assert odd.status == 400
+    async with sessions() as s:
+        assert await s.scalar(select(Schedule.minute).where(Schedule.member_id == row.member_id)) == 1170
+
+    await page.get_by_label("English").check()
+    await tap(page.locator("form[action='/settings/language'] button"))
+    assert await page.get_by_role("link", name="Settings", exact=True).count() == 1
