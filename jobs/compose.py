@@ -135,8 +135,11 @@ async def _with_link(
         return message
     key = await webaccess.site_key(session)
     token = webaccess.reminder_link(key, row.id, row.user_id, now)
-    link = t(lang, "remind.web_link", link=f"{site}/r/{token}")
-    return message[0] + "\n\n" + link, message[1]
+    url = f"{site}/r/{token}"
+    markup = message[1]
+    if site.startswith("https://"):  # Telegram takes link buttons to public https addresses
+        markup = [[{"text": t(lang, "remind.web_button"), "url": url}], *(markup or [])]
+    return message[0] + "\n\n" + t(lang, "remind.web_link", link=url), markup
 
 
 def _week_of(row: OutboxRow) -> str:

@@ -100,11 +100,14 @@ def _unchanged(result: Result) -> bool:
 def _keyboard(markup: Markup | None) -> dict[str, object] | None:
     if not markup:
         return None
-    return {
-        "inline_keyboard": [
-            [{"text": b["text"], "callback_data": b["data"]} for b in row] for row in markup
-        ]
-    }
+    return {"inline_keyboard": [[_button(b) for b in row] for row in markup]}
+
+
+def _button(found: dict[str, str]) -> dict[str, str]:
+    """A choice, or a link to open (the web app's report page)."""
+    if "url" in found:
+        return {"text": found["text"], "url": found["url"]}
+    return {"text": found["text"], "callback_data": found["data"]}
 
 
 def _result(response: httpx.Response) -> Result:

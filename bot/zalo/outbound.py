@@ -55,7 +55,10 @@ class ZaloChannel:
     ) -> Result:
         """Send the parts from `start` on, in order; a failure says how many have gone, and
         the sender resumes from the next. The photo, if any, is the part after the text."""
-        choices = tuple(tuple(Choice(b["text"], b["data"]) for b in row) for row in markup or ())
+        choices = tuple(  # a link's button is left out: the link is in the text itself
+            tuple(Choice(b["text"], b["data"]) for b in row if "data" in b) for row in markup or ()
+        )
+        choices = tuple(row for row in choices if row)
         parts, options = render(Screen(text, choices), self.language, TEXT_MAX)
         photo = await attach(parts, attachment, self.links, self.language)
         message_id = ""

@@ -532,7 +532,10 @@ async def test_settings_change_language_and_reminders_with_the_chat_rules(
     )  # fmt: skip
     assert odd.status == 400
     async with sessions() as s:
-        assert await s.scalar(select(Schedule.minute).where(Schedule.member_id == row.member_id)) == 1170
+        assert (
+            await s.scalar(select(Schedule.minute).where(Schedule.member_id == row.member_id))
+            == 1170
+        )
 
     await page.get_by_label("English").check()
     await tap(page.locator("form[action='/settings/language'] button"))
