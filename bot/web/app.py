@@ -89,6 +89,7 @@ def routes() -> list[Route | Mount]:
         Route("/commitment/submit", member.submit, methods=["POST"]),
         Route("/photo/{photo_id}", photos.photo),
         Route("/settings", settings.settings_page),
+        Route("/settings/profile", settings.profile, methods=["POST"]),
         Route("/settings/language", settings.language, methods=["POST"]),
         Route("/settings/reminders", settings.reminders, methods=["POST"]),
         Route("/settings/pause", settings.pause, methods=["POST"]),

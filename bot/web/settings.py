@@ -13,7 +13,7 @@ from bot.i18n import LANGUAGES
 from bot.web.boundary import Visit, action, back_to, page
 from domain import preferences
 from domain.errors import DomainError
-from domain.members import set_language
+from domain.members import set_language, update_profile
 from domain.schedules import CADENCES
 from locales import dates
 
@@ -45,12 +45,22 @@ async def _view(
         paused=dates.day(prefs.paused_until, visit.lang) if prefs and prefs.paused_until else "",
         saved=visit.request.query_params.get("saved") == "1",
         error=error,
+        values=values or {},
     )
 
 
 @page()
 async def settings_page(visit: Visit) -> Response:
     return await _view(visit)
+
+
+@action(_view)
+async def profile(visit: Visit, form: FormData) -> Response:
+    """Name, position and whether one heads an agency, as in /hoso."""
+    await update_profile(visit.session, visit.actor, "name", form.get("name", ""))
+    await update_profile(visit.session, visit.actor, "position", form.get("position") or None)
+    await update_profile(visit.session, visit.actor, "is_head", form.get("is_head") == "yes")
+    return back_to("/settings?saved=1")
 
 
 @action(_view)

@@ -540,3 +540,22 @@ async def test_settings_change_language_and_reminders_with_the_chat_rules(
     await page.get_by_label("English").check()
     await tap(page.locator("form[action='/settings/language'] button"))
     assert await page.get_by_role("link", name="Settings", exact=True).count() == 1
+
+
+async def test_profile_on_the_web_refuses_a_number_for_a_name_and_keeps_what_was_typed(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    page = await phone(browser)
+    await page.goto(await web_link(site, MEMBER))
+    await page.goto(f"{site.url}/settings")
+    await page.get_by_label("Họ và tên (viết đủ dấu)").fill("12345")
+    await page.get_by_label("Chức vụ (không bắt buộc)").fill("Chuyên viên chính")
+    await tap(page.locator("form[action='/settings/profile'] button"))
+    assert await page.locator(".error").count() == 1
+    assert await page.get_by_label("Chức vụ (không bắt buộc)").input_value() == "Chuyên viên chính"
+    await page.get_by_label("Họ và tên (viết đủ dấu)").fill("Nguyễn Văn Ân")
+    await tap(page.locator("form[action='/settings/profile'] button"))
+    assert "Đã lưu." in await page.locator(".notice").inner_text()
+    async with sessions() as s:
+        found = await s.scalar(select(Member.position).where(Member.full_name == "Nguyễn Văn Ân"))
+    assert found == "Chuyên viên chính"
