@@ -52,10 +52,17 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
         rows.append((ctx.t("menu.campaign"),))
     if not rows:
         return None
-    if actor.member is None:
-        rows.append((ctx.t("menu.help"), ctx.t("menu.language")))
-    else:
-        rows.append((ctx.t("menu.language"),))
+    last = (
+        (ctx.t("menu.language"),)
+        if actor.member is not None
+        else (
+            ctx.t("menu.help"),
+            ctx.t("menu.language"),
+        )
+    )
+    if ctx.config.site:  # the web app is served: one tap to a signed-in page
+        last += (ctx.t("menu.web"),)
+    rows.append(last)
     return tuple(rows)
 
 

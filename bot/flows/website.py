@@ -18,3 +18,4 @@ async def on_web(ctx: Ctx) -> None:
 
 def register(router: Router) -> None:
     router.command("web", "trangweb")(on_web)
+    router.menu_item("menu.web")(on_web)

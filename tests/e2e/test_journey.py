@@ -114,6 +114,7 @@ async def test_admin_secretary_member(
         "👤 Hồ sơ",
         "❓ Hướng dẫn",
         "🌐 Ngôn ngữ",
+        "📱 Mở trang web",
     ]
     notice = await secretary.reply()
     assert notice.text == (

@@ -67,6 +67,7 @@ async def test_profile_language_leave_and_rejoin(bot: RunningBot, bot_sessions: 
         "👤 Profile",
         "❓ Help",
         "🌐 Language",
+        "📱 Open the web app",
     ]
     await member.send("👤 Profile")
     card = await member.reply()
