@@ -108,7 +108,8 @@ async def cli_config(settings: Settings) -> BotConfig:
     web app's joining page."""
     from bot.app import bot_config
 
-    config = bot_config(settings, settings.site() if settings.web_enabled else None)
+    served = settings.web_enabled and (settings.web_url or settings.web_port)  # 0: a free port
+    config = bot_config(settings, settings.site() if served else None)
     if "telegram" in config.networks and not config.bot_username:
         config.bot_username = await _bot_username(settings)
     return config

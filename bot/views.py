@@ -52,14 +52,9 @@ def menu_rows(ctx: Ctx) -> tuple[tuple[str, ...], ...] | None:
         rows.append((ctx.t("menu.campaign"),))
     if not rows:
         return None
-    last = (
-        (ctx.t("menu.language"),)
-        if actor.member is not None
-        else (
-            ctx.t("menu.help"),
-            ctx.t("menu.language"),
-        )
-    )
+    last: tuple[str, ...] = (ctx.t("menu.language"),)
+    if actor.member is None:
+        last = (ctx.t("menu.help"), *last)
     if ctx.config.site:  # the web app is served: one tap to a signed-in page
         last += (ctx.t("menu.web"),)
     rows.append(last)

@@ -13,7 +13,8 @@ from domain.units import add_path
 from storage.dto import Role, UnitDTO
 from tests.fakes.botapi import Event
 
-LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
+# An invite's link: Telegram's deep link, or the web app's joining page (the same token).
+LINK = re.compile(r"(?:https://t\.me/(\w+)\?start=|https?://[\w.:-]+/join/)([A-Za-z0-9_-]+)")
 
 
 def token_in(event: Event) -> str:
