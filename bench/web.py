@@ -110,6 +110,7 @@ async def _member(
 ) -> None:
     cookies = {"ng_session": cookie} if cookie else {}
     async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30) as client:
+        await client.get("/report" if bare else "/")  # the connection made, not measured
         until = time.monotonic() + seconds
         n = random.randrange(len(PAGES))
         while time.monotonic() < until:
