@@ -66,7 +66,9 @@ class Limiter:
     async def wait(self, chat_id: str, reply: bool = False) -> float:
         """Until this chat may be sent one message (a reply goes before the outbox). Returns
         the send's place in the second, for `answered`."""
-        if self.off:
+        if self.off:  # no pace to keep; an outage's pause still holds (else: a busy loop)
+            while (left := self._paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(left)
             return 0.0
         while True:
             now = time.monotonic()
