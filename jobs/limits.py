@@ -67,7 +67,8 @@ class Limiter:
         """Until this chat may be sent one message (a reply goes before the outbox). Returns
         the send's place in the second, for `answered`."""
         if self.off:  # no pace to keep; an outage's pause still holds (else: a busy loop)
-            while (left := self._paused_until - time.monotonic()) > 0:
+            left = self._paused_until - time.monotonic()
+            if left > 0:  # a pause made longer meanwhile is met by the next send
                 await asyncio.sleep(left)
             return 0.0
         while True:
