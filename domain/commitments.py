@@ -24,6 +24,7 @@ from storage.dto import (
     CommitmentDTO,
     ItemDTO,
     ItemKind,
+    MemberDTO,
     State,
     UnitDTO,
     UnitKind,
@@ -113,15 +114,31 @@ async def _campaign_for(session: AsyncSession, unit: UnitDTO) -> CampaignDTO:
 
 async def open_personal(session: AsyncSession, actor: Actor, now: datetime) -> Sheet:
     """The member's commitment for the open campaign, created empty on first use."""
+    member, unit, campaign = await _personal(session, actor)
+    found = await repo.find(session, campaign.id, member.id, None)
+    if found is None:
+        found = await repo.add(session, campaign.id, member.id, None, now)
+    return await sheet(session, actor, found.id)
+
+
+async def peek_personal(session: AsyncSession, actor: Actor) -> Sheet:
+    """The member's commitment as `open_personal` gives it, without writing: one not made yet
+    is shown empty (id 0), and made by the first change (a page read in a read-only
+    transaction)."""
+    member, unit, campaign = await _personal(session, actor)
+    found = await repo.find(session, campaign.id, member.id, None)
+    if found is not None:
+        return await sheet(session, actor, found.id)
+    blank = CommitmentDTO(0, campaign.id, member.id, None, State.DRAFT, 0, 0, None, None)
+    return Sheet(blank, campaign, [], member.full_name, unit)
+
+
+async def _personal(session: AsyncSession, actor: Actor) -> tuple[MemberDTO, UnitDTO, CampaignDTO]:
     if actor.member is None:
         raise DomainError("profile.not_member")
     unit = await unit_repo.get(session, actor.member.unit_id)
     assert unit is not None
-    campaign = await _campaign_for(session, unit)
-    found = await repo.find(session, campaign.id, actor.member.id, None)
-    if found is None:
-        found = await repo.add(session, campaign.id, actor.member.id, None, now)
-    return await sheet(session, actor, found.id)
+    return actor.member, unit, await _campaign_for(session, unit)
 
 
 async def open_collective(

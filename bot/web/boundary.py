@@ -25,7 +25,7 @@ from domain import webaccess
 from domain.access import Actor
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.members import actor_of
-from storage.db import writing
+from storage.db import READ_ONLY, writing
 from storage.dto import AccountDTO
 
 log = logging.getLogger(__name__)
@@ -154,13 +154,15 @@ async def _visit(request: Request, session: AsyncSession, narrow_ok: bool) -> Vi
 
 
 def page(narrow_ok: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """A page for a signed-in person (a narrow session only where `narrow_ok`)."""
+    """A page for a signed-in person (a narrow session only where `narrow_ok`), read in a
+    read-only transaction: on SQLite it takes no write lock and waits for no writer."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
             sessions = web_of(request).sessions
-            async with writing(sessions), sessions() as session:
+            async with sessions() as session:  # a page reads: a snapshot, beside the writers
+                await session.connection(execution_options=READ_ONLY)
                 visit = await _visit(request, session, narrow_ok)
                 if not isinstance(visit, Visit):
                     return visit

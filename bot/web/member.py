@@ -16,19 +16,22 @@ from domain.commitments import Sheet
 from domain.errors import DomainError
 from domain.reference import manifestations
 from locales import dates
-from storage.dto import ItemDTO, ItemKind, Progress, State
+from storage.dto import CheckInDTO, ItemDTO, ItemKind, Progress, State
 
 STATUSES = (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED)
 HISTORY = 20
 
 
-async def _sheet(visit: Visit) -> Sheet | None:
-    """The member's registration for the open campaign; None for someone who is no member or
-    whose tree has no open campaign (the page says so)."""
+async def _sheet(visit: Visit, create: bool = False) -> Sheet | None:
+    """The member's registration for the open campaign (a page shows one not yet made as
+    empty; a change makes it); None for someone who is no member or whose tree has no open
+    campaign (the page says so)."""
     if visit.actor.member is None:
         return None
     try:
-        return await commitments.open_personal(visit.session, visit.actor, visit.now)
+        if create:
+            return await commitments.open_personal(visit.session, visit.actor, visit.now)
+        return await commitments.peek_personal(visit.session, visit.actor)
     except DomainError as error:
         if error.key == "commitment.no_campaign":
             return None
@@ -38,7 +41,6 @@ async def _sheet(visit: Visit) -> Sheet | None:
 @page()
 async def home(visit: Visit) -> Response:
     sheet = await _sheet(visit)
-    await visit.session.commit()  # a first visit creates the empty registration
     return visit.render("home.html", sheet=sheet, deadline=_deadline(visit, sheet))
 
 
@@ -125,9 +127,12 @@ async def progress(visit: Visit) -> Response:
     sheet = await _sheet(visit)
     if sheet is None:
         raise DomainError("commitment.no_campaign")
-    _found, rows, total = await checkins.history(
-        visit.session, visit.actor, sheet.commitment.id, 0, HISTORY
-    )
+    rows: list[CheckInDTO] = []
+    total = 0
+    if sheet.commitment.id:  # a registration not made yet has no reports
+        _found, rows, total = await checkins.history(
+            visit.session, visit.actor, sheet.commitment.id, 0, HISTORY
+        )
     today = visit.now.astimezone(visit.web.config.zone).date()
     texts = {i.id: i.text for i in sheet.items}
     return visit.render(
@@ -151,8 +156,9 @@ async def _commitment_view(
     sheet = await _sheet(visit)
     if sheet is None:
         raise DomainError("commitment.no_campaign")
-    versions = await commitments.history(visit.session, visit.actor, sheet.commitment.id)
-    await visit.session.commit()
+    versions = []
+    if sheet.commitment.id:
+        versions = await commitments.history(visit.session, visit.actor, sheet.commitment.id)
     return visit.render(
         "commitment.html",
         status,
@@ -175,7 +181,7 @@ async def commitment(visit: Visit) -> Response:
 
 
 async def _own_sheet(visit: Visit) -> Sheet:
-    sheet = await _sheet(visit)
+    sheet = await _sheet(visit, create=True)
     if sheet is None:
         raise DomainError("commitment.no_campaign")
     return sheet
@@ -226,8 +232,9 @@ async def item_delete(visit: Visit, form: FormData) -> Response:
 async def _pledge_view(
     visit: Visit, error: str | None = None, values: FormData | None = None, status: int = 200
 ) -> Response:
-    sheet = await _own_sheet(visit)
-    await visit.session.commit()
+    sheet = await _sheet(visit)
+    if sheet is None:
+        raise DomainError("commitment.no_campaign")
     data = manifestations()
     return visit.render(
         "pledge.html", status, sheet=sheet, groups=data.groups, pledge=data.pledge, error=error

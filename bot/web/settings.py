@@ -32,7 +32,6 @@ async def _view(
         prefs = await preferences.get(
             visit.session, visit.actor, visit.web.config.zone.key, visit.now
         )
-        await visit.session.commit()
     return visit.render(
         "settings.html",
         status,
