@@ -21,7 +21,7 @@ QUIET = ((21 * 60, 7 * 60), (22 * 60, 6 * 60), (20 * 60, 8 * 60), (0, 0))
 PAUSES = (7, 14, 30)
 
 
-def _hm(minute: int) -> str:
+def hm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
@@ -48,7 +48,7 @@ def _values(ctx: Ctx, prefs: Prefs) -> dict[str, str]:
     quiet = (
         ctx.t("remind.quiet_off")
         if prefs.quiet_start == prefs.quiet_end
-        else f"{_hm(prefs.quiet_start)}–{_hm(prefs.quiet_end)}"
+        else f"{hm(prefs.quiet_start)}–{hm(prefs.quiet_end)}"
     )
     paused = (
         ctx.t("remind.paused_until", day=views.date_of(ctx, prefs.paused_until))
@@ -58,7 +58,7 @@ def _values(ctx: Ctx, prefs: Prefs) -> dict[str, str]:
     return {
         "cadence": ctx.t(f"cadence.{prefs.cadence}"),
         "day": ctx.t(f"weekday.{prefs.weekday}"),
-        "time": _hm(prefs.minute),
+        "time": hm(prefs.minute),
         "quiet": quiet,
         "paused": paused,
     }
@@ -104,7 +104,7 @@ def _days(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
 
 
 def _times(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
-    found = [Choice(_marked(_hm(m), m == prefs.minute), f"r:t:{m}") for m in TIMES]
+    found = [Choice(_marked(hm(m), m == prefs.minute), f"r:t:{m}") for m in TIMES]
     return "remind.ask_time", found, 2
 
 
@@ -112,7 +112,7 @@ def _quiet(ctx: Ctx, prefs: Prefs) -> tuple[str, list[Choice], int]:
     found = [
         Choice(
             _marked(
-                ctx.t("remind.quiet_off") if s == e else f"🌙 {_hm(s)}–{_hm(e)}",
+                ctx.t("remind.quiet_off") if s == e else f"🌙 {hm(s)}–{hm(e)}",
                 (s, e) == (prefs.quiet_start, prefs.quiet_end),
             ),
             f"r:q:{s}:{e}",

@@ -77,7 +77,6 @@ class Visit:
     actor: Actor
     signed: webaccess.Session
     form_token: str
-    notices: int = 0
 
     @property
     def lang(self) -> str:

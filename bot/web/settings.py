@@ -8,7 +8,7 @@ from datetime import timedelta
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from bot.flows.reminders import parse_time
+from bot.flows.reminders import PAUSES, hm, parse_time
 from bot.i18n import LANGUAGES
 from bot.web.boundary import Visit, action, back_to, page
 from domain import preferences
@@ -16,12 +16,6 @@ from domain.errors import DomainError
 from domain.members import set_language, update_profile
 from domain.schedules import CADENCES
 from locales import dates
-
-PAUSES = (7, 14, 30)
-
-
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 async def _view(
@@ -36,7 +30,7 @@ async def _view(
         "settings.html",
         status,
         prefs=prefs,
-        clock=_clock,
+        clock=hm,
         cadences=CADENCES,
         languages=LANGUAGES,
         pauses=PAUSES,
