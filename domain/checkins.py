@@ -200,5 +200,17 @@ async def history(
     session: AsyncSession, actor: Actor, commitment_id: int, offset: int, limit: int
 ) -> tuple[Sheet, list[CheckInDTO], int]:
     found = await sheet(session, actor, commitment_id)
+    rows, total = await reports_of(session, found, offset, limit)
+    return found, rows, total
+
+
+async def reports_of(
+    session: AsyncSession, found: Sheet, offset: int, limit: int
+) -> tuple[list[CheckInDTO], int]:
+    """A page of the reports of a sheet already given to its keeper, newest first, and how
+    many there are in all."""
+    commitment_id = found.commitment.id
+    if not commitment_id:  # a registration not made yet has no reports
+        return [], 0
     rows = await repo.of_commitment(session, commitment_id, offset, limit)
-    return found, rows, await repo.count_of_commitment(session, commitment_id)
+    return rows, await repo.count_of_commitment(session, commitment_id)

@@ -118,7 +118,7 @@ async def open_personal(session: AsyncSession, actor: Actor, now: datetime) -> S
     found = await repo.find(session, campaign.id, member.id, None)
     if found is None:
         found = await repo.add(session, campaign.id, member.id, None, now)
-    return await sheet(session, actor, found.id)
+    return Sheet(found, campaign, await repo.items(session, found.id), member.full_name, unit)
 
 
 async def peek_personal(session: AsyncSession, actor: Actor) -> Sheet:
@@ -127,10 +127,10 @@ async def peek_personal(session: AsyncSession, actor: Actor) -> Sheet:
     transaction)."""
     member, unit, campaign = await _personal(session, actor)
     found = await repo.find(session, campaign.id, member.id, None)
-    if found is not None:
-        return await sheet(session, actor, found.id)
-    blank = CommitmentDTO(0, campaign.id, member.id, None, State.DRAFT, 0, 0, None, None)
-    return Sheet(blank, campaign, [], member.full_name, unit)
+    if found is None:
+        blank = CommitmentDTO(0, campaign.id, member.id, None, State.DRAFT, 0, 0, None, None)
+        return Sheet(blank, campaign, [], member.full_name, unit)
+    return Sheet(found, campaign, await repo.items(session, found.id), member.full_name, unit)
 
 
 async def _personal(session: AsyncSession, actor: Actor) -> tuple[MemberDTO, UnitDTO, CampaignDTO]:
@@ -457,6 +457,11 @@ async def _reload(session: AsyncSession, commitment_id: int) -> CommitmentDTO:
 async def history(session: AsyncSession, actor: Actor, commitment_id: int) -> list[VersionDTO]:
     await _owned(session, actor, commitment_id)
     return await repo.versions(session, commitment_id)
+
+
+async def versions_of(session: AsyncSession, found: Sheet) -> list[VersionDTO]:
+    """`history` of a sheet already given to its keeper (by `peek_personal` and the like)."""
+    return await repo.versions(session, found.commitment.id) if found.commitment.id else []
 
 
 WAITING_MAX = 200

@@ -73,12 +73,23 @@ async def actor_of(
 ) -> Actor:
     """What a person may do, found by their user id (a web session); root when one of their
     accounts is among `root_admins` ((network, id) pairs from the settings)."""
+    language = (await user_repo.languages(session, [user_id])).get(user_id, "vi")
+    member = await repo.active_of_user(session, user_id)
+    return await actor_with(session, user_id, language, member, root_admins)
+
+
+async def actor_with(
+    session: AsyncSession,
+    user_id: int,
+    language: str,
+    member: MemberDTO | None,
+    root_admins: frozenset[tuple[str, str]] = frozenset(),
+) -> Actor:
+    """`actor_of`, the person's language and active membership already read."""
     root = bool(root_admins) and any(
         (a.channel, a.external_id) in root_admins
         for a in await user_repo.accounts_of(session, user_id)
     )
-    language = (await user_repo.languages(session, [user_id])).get(user_id, "vi")
-    member = await repo.active_of_user(session, user_id)
     grants = await user_repo.grants(session, user_id)
     return Actor(user_id, language, member, tuple(grants), root)
 

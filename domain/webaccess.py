@@ -25,7 +25,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.access import Actor
 from domain.errors import DomainError
+from domain.members import actor_with
 from storage.dto import Role
 from storage.repos import users as user_repo
 from storage.repos import web as repo
@@ -140,19 +142,28 @@ async def redeem_reminder(session: AsyncSession, token: str, now: datetime) -> t
     return await _start(session, user_id, now, until, narrow=True)
 
 
-async def current(session: AsyncSession, token: str, now: datetime) -> Session | None:
-    """The session behind a cookie, if it is still valid."""
+async def current(
+    session: AsyncSession,
+    token: str,
+    now: datetime,
+    root_admins: frozenset[tuple[str, str]] = frozenset(),
+) -> tuple[Session, Actor] | None:
+    """The session behind a cookie, if it is still valid, and what its person may do."""
     if not 20 <= len(token) <= 64:
         return None
-    found = await repo.get(session, digest(token))
-    if (
-        found is None
-        or found.kind != "session"
-        or found.revoked_at is not None
-        or found.expires_at <= now
-    ):
+    found = await repo.visitor(session, digest(token))
+    if found is None or not _live(found.token, now):
         return None
-    return Session(found.token_hash, found.user_id, found.narrow, found.expires_at)
+    token_row = found.token
+    signed = Session(
+        token_row.token_hash, token_row.user_id, token_row.narrow, token_row.expires_at
+    )
+    actor = await actor_with(session, signed.user_id, found.language, found.member, root_admins)
+    return signed, actor
+
+
+def _live(found: repo.TokenDTO, now: datetime) -> bool:
+    return found.kind == "session" and found.revoked_at is None and found.expires_at > now
 
 
 async def sign_out_everywhere(session: AsyncSession, user_id: int, now: datetime) -> int:

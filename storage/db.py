@@ -7,7 +7,7 @@ import contextlib
 import weakref
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, Row, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +34,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 READ_ONLY = {"neuguong_read_only": True}
+
+
+async def core_rows(session: AsyncSession, statement: Executable, **params: Any) -> list[Row[Any]]:
+    """A read on the session's connection without the ORM's loading (rows with the columns
+    as attributes): for the queries every page makes, built once with bound parameters. The
+    DTO builders take these rows as they take mapped objects."""
+    conn = await session.connection()
+    return list((await conn.execute(statement, params)).all())
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -24,7 +24,6 @@ from bot.web.guard import Guard
 from domain import webaccess
 from domain.access import Actor
 from domain.errors import DomainError, NotAllowed, NotFound
-from domain.members import actor_of
 from storage.db import READ_ONLY, writing
 from storage.dto import AccountDTO
 
@@ -139,13 +138,14 @@ def address(request: Request) -> str:
 async def _visit(request: Request, session: AsyncSession, narrow_ok: bool) -> Visit | Response:
     web = web_of(request)
     now = web.clock()
-    signed = await webaccess.current(session, request.cookies.get(COOKIE, ""), now)
+    cookie = request.cookies.get(COOKIE, "")
+    found = await webaccess.current(session, cookie, now, web.config.root_admins)
     lang = web.config.default_language
-    if signed is None:
+    if found is None:
         return web.render("signin.html", lang, 401)
+    signed, actor = found
     if signed.narrow and not narrow_ok:
         return web.refuse(lang, "web.narrow", 403)
-    actor = await actor_of(session, signed.user_id, web.config.root_admins)
     key = await web.site_key(session)
     return Visit(
         web, request, session, now, actor, signed, webaccess.form_token(key, signed.token_hash)
@@ -187,17 +187,22 @@ def action(
             web = web_of(request)
             if int(request.headers.get("content-length") or 0) > FORM_LIMIT:
                 return web.refuse(web.config.default_language, "web.too_large", 413)
-            async with writing(web.sessions), web.sessions() as session:
+            limits = {"max_files": 2, "max_fields": 50, "max_part_size": FORM_LIMIT}
+            # The body is read before the writers' turn is taken: a photo coming slowly over a
+            # phone's network holds up nobody else's change.
+            async with (
+                request.form(**limits) as form,
+                writing(web.sessions),
+                web.sessions() as session,
+            ):
                 visit = await _visit(request, session, narrow_ok)
                 if not isinstance(visit, Visit):
                     return visit
-                limits = {"max_files": 2, "max_fields": 50, "max_part_size": FORM_LIMIT}
-                async with request.form(**limits) as form:
-                    key = await web.site_key(session)
-                    given = str(form.get("csrf", ""))
-                    if not webaccess.form_token_ok(key, visit.signed.token_hash, given):
-                        return web.refuse(visit.lang, "web.form_expired", 403)
-                    return await _run(visit, handler, view, form)
+                key = await web.site_key(session)
+                given = str(form.get("csrf", ""))
+                if not webaccess.form_token_ok(key, visit.signed.token_hash, given):
+                    return web.refuse(visit.lang, "web.form_expired", 403)
+                return await _run(visit, handler, view, form)
 
         return endpoint
 

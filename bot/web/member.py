@@ -16,7 +16,7 @@ from domain.commitments import Sheet
 from domain.errors import DomainError
 from domain.reference import manifestations
 from locales import dates
-from storage.dto import CheckInDTO, ItemDTO, ItemKind, Progress, State
+from storage.dto import ItemDTO, ItemKind, Progress, State
 
 STATUSES = (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED)
 HISTORY = 20
@@ -127,12 +127,7 @@ async def progress(visit: Visit) -> Response:
     sheet = await _sheet(visit)
     if sheet is None:
         raise DomainError("commitment.no_campaign")
-    rows: list[CheckInDTO] = []
-    total = 0
-    if sheet.commitment.id:  # a registration not made yet has no reports
-        _found, rows, total = await checkins.history(
-            visit.session, visit.actor, sheet.commitment.id, 0, HISTORY
-        )
+    rows, total = await checkins.reports_of(visit.session, sheet, 0, HISTORY)
     today = visit.now.astimezone(visit.web.config.zone).date()
     texts = {i.id: i.text for i in sheet.items}
     return visit.render(
@@ -156,9 +151,7 @@ async def _commitment_view(
     sheet = await _sheet(visit)
     if sheet is None:
         raise DomainError("commitment.no_campaign")
-    versions = []
-    if sheet.commitment.id:
-        versions = await commitments.history(visit.session, visit.actor, sheet.commitment.id)
+    versions = await commitments.versions_of(visit.session, sheet)
     return visit.render(
         "commitment.html",
         status,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import core_rows
 from storage.dto import CampaignDTO
 from storage.models import Campaign
 
@@ -16,7 +18,7 @@ from storage.models import Campaign
 Follow = Callable[[AsyncSession, Iterable[str]], Awaitable[dict[str, CampaignDTO | None]]]
 
 
-def to_dto(row: Campaign) -> CampaignDTO:
+def to_dto(row: Campaign | Row[Any]) -> CampaignDTO:
     return CampaignDTO(
         row.id,
         row.unit_id,
@@ -35,11 +37,14 @@ async def get(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
     return to_dto(row) if row else None
 
 
+_OPEN_FOR = select(Campaign.__table__).where(
+    Campaign.unit_id.in_(bindparam("unit_ids", expanding=True)), Campaign.status == "open"
+)
+
+
 async def open_for_units(session: AsyncSession, unit_ids: Sequence[int]) -> list[CampaignDTO]:
     """Open campaigns set on any of these units (a unit and its ancestors)."""
-    rows = await session.scalars(
-        select(Campaign).where(Campaign.unit_id.in_(list(unit_ids)), Campaign.status == "open")
-    )
+    rows = await core_rows(session, _OPEN_FOR, unit_ids=list(unit_ids))
     return [to_dto(r) for r in rows]
 
 

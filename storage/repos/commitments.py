@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import core_rows
 from storage.dto import (
     CommitmentDTO,
     ItemDTO,
@@ -22,7 +23,7 @@ from storage.models import Commitment, CommitmentItem, CommitmentVersion, Member
 from storage.sql import among
 
 
-def to_dto(row: Commitment) -> CommitmentDTO:
+def to_dto(row: Commitment | Row[Any]) -> CommitmentDTO:
     return CommitmentDTO(
         row.id,
         row.campaign_id,
@@ -36,7 +37,7 @@ def to_dto(row: Commitment) -> CommitmentDTO:
     )
 
 
-def item_dto(row: CommitmentItem) -> ItemDTO:
+def item_dto(row: CommitmentItem | Row[Any]) -> ItemDTO:
     return ItemDTO(
         row.id,
         row.commitment_id,
@@ -57,14 +58,20 @@ async def get(session: AsyncSession, commitment_id: int) -> CommitmentDTO | None
     return to_dto(row) if row else None
 
 
+_OF_MEMBER = select(Commitment.__table__).where(
+    Commitment.campaign_id == bindparam("campaign_id"), Commitment.member_id == bindparam("owner")
+)
+_OF_UNIT = select(Commitment.__table__).where(
+    Commitment.campaign_id == bindparam("campaign_id"), Commitment.unit_id == bindparam("owner")
+)
+
+
 async def find(
     session: AsyncSession, campaign_id: int, member_id: int | None, unit_id: int | None
 ) -> CommitmentDTO | None:
-    owner = Commitment.member_id == member_id if member_id else Commitment.unit_id == unit_id
-    row = await session.scalar(
-        select(Commitment).where(Commitment.campaign_id == campaign_id, owner)
-    )
-    return to_dto(row) if row else None
+    query = _OF_MEMBER if member_id else _OF_UNIT
+    rows = await core_rows(session, query, campaign_id=campaign_id, owner=member_id or unit_id)
+    return to_dto(rows[0]) if rows else None
 
 
 async def add(
@@ -99,13 +106,19 @@ async def set_state(
     )
 
 
+_ITEMS = (
+    select(CommitmentItem.__table__)
+    .where(CommitmentItem.commitment_id == bindparam("commitment_id"))
+    .order_by(CommitmentItem.position, CommitmentItem.id)
+)
+_LIVE_ITEMS = _ITEMS.where(CommitmentItem.deleted_at.is_(None))
+
+
 async def items(
     session: AsyncSession, commitment_id: int, with_deleted: bool = False
 ) -> list[ItemDTO]:
-    query = select(CommitmentItem).where(CommitmentItem.commitment_id == commitment_id)
-    if not with_deleted:
-        query = query.where(CommitmentItem.deleted_at.is_(None))
-    rows = await session.scalars(query.order_by(CommitmentItem.position, CommitmentItem.id))
+    query = _ITEMS if with_deleted else _LIVE_ITEMS
+    rows = await core_rows(session, query, commitment_id=commitment_id)
     return [item_dto(r) for r in rows]
 
 

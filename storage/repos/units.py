@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, func, literal, or_, select, update
+from sqlalchemy import Row, String, bindparam, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import core_rows
 from storage.dto import UnitDTO, UnitKind, UnitSummary
 from storage.models import Member, Unit
 
 OPEN = Unit.closed_at.is_(None)
 
 
-def to_dto(row: Unit) -> UnitDTO:
+def to_dto(row: Unit | Row[Any]) -> UnitDTO:
     return UnitDTO(
         row.id,
         row.parent_id,
@@ -26,9 +28,12 @@ def to_dto(row: Unit) -> UnitDTO:
     )
 
 
+_GET = select(Unit.__table__).where(Unit.id == bindparam("unit_id"))
+
+
 async def get(session: AsyncSession, unit_id: int) -> UnitDTO | None:
-    row = await session.get(Unit, unit_id)
-    return to_dto(row) if row else None
+    rows = await core_rows(session, _GET, unit_id=unit_id)
+    return to_dto(rows[0]) if rows else None
 
 
 async def many(session: AsyncSession, ids: Sequence[int]) -> dict[int, UnitDTO]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import core_rows
 from storage.dto import AccountDTO, Grant, Role
 from storage.models import Account, RoleGrant, Unit, User
 from storage.sql import among
@@ -76,13 +77,16 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
     await session.execute(update(User).where(User.id == user_id).values(language=language))
 
 
+_GRANTS = (
+    select(RoleGrant.role, RoleGrant.unit_id, Unit.path)
+    .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+    .where(RoleGrant.user_id == bindparam("user_id"))
+)
+
+
 async def grants(session: AsyncSession, user_id: int) -> list[Grant]:
-    rows = await session.execute(
-        select(RoleGrant.role, RoleGrant.unit_id, Unit.path)
-        .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
-        .where(RoleGrant.user_id == user_id)
-    )
-    return [Grant(Role(role), unit_id, path or "") for role, unit_id, path in rows]
+    rows = await core_rows(session, _GRANTS, user_id=user_id)
+    return [Grant(Role(r.role), r.unit_id, r.path or "") for r in rows]
 
 
 async def has_grant(session: AsyncSession, user_id: int, role: Role, unit_id: int | None) -> bool:
