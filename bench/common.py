@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import secrets
 import statistics
+import tempfile
 import time
+from collections.abc import Callable
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -50,3 +55,31 @@ def print_table() -> None:
     print("\n| measurement | backend | figure |\n|---|---|---|")
     for name, backend, value in ROWS:
         print(f"| {name.strip()} | {backend} | {value} |")
+
+
+Run = Callable[[str, str, int, int, int], None]
+
+
+def main_on_both(run: Run, name: str) -> None:
+    """The arguments every load benchmark takes; `run(url, backend, members, cells, seconds)`
+    on a scratch SQLite file, then on a scratch PostgreSQL database when
+    NEUGUONG_BENCH_POSTGRES_URL is set; the table at the end."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=150_000)
+    parser.add_argument("--cells", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args()
+    report("CPU reference (10M-step loop)", "-", f"{cpu_reference():.2f} s")
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/{name}.db"
+            run(url, "SQLite", args.members, args.cells, args.seconds)
+    pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
+    if pg:
+        scratch = asyncio.run(scratch_pg(pg))
+        try:
+            run(scratch, "PostgreSQL", args.members, args.cells, args.seconds)
+        finally:
+            asyncio.run(drop_pg(pg, scratch))
+    print_table()

@@ -19,7 +19,6 @@ Set NEUGUONG_BENCH_POSTGRES_URL to run on PostgreSQL as well.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import signal
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import cpu_reference, drop_pg, print_table, report, scratch_pg
+from bench.common import main_on_both, report
 from bench.dataset import build
 from bench.reminders import TOKEN, Server
 from storage.db import make_engine
@@ -159,25 +158,7 @@ def latency(url: str, backend: str, members: int, cells: int, seconds: int) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=150_000)
-    parser.add_argument("--cells", type=int, default=10_000)
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    args = parser.parse_args()
-    report("CPU reference (10M-step loop)", "-", f"{cpu_reference():.2f} s")
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{folder}/latency.db"
-            latency(url, "SQLite", args.members, args.cells, args.seconds)
-    pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
-    if pg:
-        scratch = asyncio.run(scratch_pg(pg))
-        try:
-            latency(scratch, "PostgreSQL", args.members, args.cells, args.seconds)
-        finally:
-            asyncio.run(drop_pg(pg, scratch))
-    print_table()
+    main_on_both(latency, "latency")
 
 
 if __name__ == "__main__":

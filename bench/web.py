@@ -4,9 +4,11 @@ The real `neuguong run` (no messenger token: the web app alone) on the 150,000-m
 in its own process. Measured from this process, over loopback:
 
   - page time: 50 signed-in members at once, each opening their report page, home, progress
-    and registration in turn and reporting a percentage now and then, for `--seconds`;
-    p50/p99 per page, beside a bare Starlette app answering the same number of requests
-    from the same client in the same run;
+    and registration in turn and reporting a percentage now and then, for `--seconds` after
+    3 seconds of the same load unmeasured (the process's first second — cold
+    caches, 50 clients connecting in the same millisecond — is not what a member meets on a
+    server that has been up for a day); p50/p99 per page, beside a bare Starlette app
+    answering the same clients in the same run;
   - page weight: each member page and its stylesheet, gzip-compressed, as sent;
   - time to a usable report page (its first percentage button visible) in Debian's Chromium
     throttled to 400 kbit/s and 400 ms round trip, median of 5 cold loads.
@@ -18,7 +20,6 @@ Set NEUGUONG_BENCH_POSTGRES_URL to run on PostgreSQL as well.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gzip
 import os
@@ -35,13 +36,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import cpu_reference, drop_pg, print_table, report, scratch_pg
+from bench.common import main_on_both, report
 from bench.dataset import build
 from domain import webaccess
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 
 PEOPLE = 50
+WARMUP = 3.0  # seconds of load before the measured span
+Times = dict[str, list[float]]
 PAGES = ("/report", "/", "/progress", "/commitment")
 BARE = """
 import sys, uvicorn
@@ -106,26 +109,27 @@ async def _wait_up(base: str, path: str = "/healthz") -> None:
 
 
 async def _member(
-    base: str, cookie: str | None, seconds: float, times: dict[str, list[float]], bare: bool
+    base: str, cookie: str | None, span: tuple[float, float], times: Times, bare: bool
 ) -> None:
+    """One person for the span (monotonic: measured from, until)."""
     cookies = {"ng_session": cookie} if cookie else {}
+    measured_from, until = span
     async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30) as client:
-        await client.get("/report" if bare else "/")  # the connection made, not measured
-        until = time.monotonic() + seconds
         n = random.randrange(len(PAGES))
         while time.monotonic() < until:
+            kept = times if time.monotonic() >= measured_from else {}
             path = "/report" if bare else PAGES[n % len(PAGES)]
             started = time.perf_counter()
             answer = await client.get(path)
-            times.setdefault(path, []).append((time.perf_counter() - started) * 1000)
+            kept.setdefault(path, []).append((time.perf_counter() - started) * 1000)
             assert answer.status_code == 200, (path, answer.status_code)
             if not bare and path == "/report" and n % 3 == 0:
-                await _report(client, answer.text, times)
+                await _report(client, answer.text, kept)
             n += 1
             await asyncio.sleep(random.uniform(0.2, 0.6))  # a person reads between pages
 
 
-async def _report(client: httpx.AsyncClient, page: str, times: dict[str, list[float]]) -> None:
+async def _report(client: httpx.AsyncClient, page: str, times: Times) -> None:
     form = re.search(r'action="(/report/\d+)".*?name="csrf" value="([^"]+)"', page, re.S)
     if form is None:
         return
@@ -146,11 +150,11 @@ def _summary(values: list[float]) -> str:
     )
 
 
-async def _load(
-    base: str, cookies: list[str | None], seconds: float, bare: bool
-) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {}
-    await asyncio.gather(*(_member(base, c, seconds, times, bare) for c in cookies))
+async def _load(base: str, cookies: list[str | None], seconds: float, bare: bool) -> Times:
+    times: Times = {}
+    start = time.monotonic() + WARMUP
+    span = (start, start + seconds)
+    await asyncio.gather(*(_member(base, c, span, times, bare) for c in cookies))
     return times
 
 
@@ -225,30 +229,7 @@ def run(url: str, backend: str, members: int, cells: int, seconds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=150_000)
-    parser.add_argument("--cells", type=int, default=10_000)
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    args = parser.parse_args()
-    report("CPU reference (10M-step loop)", "-", f"{cpu_reference():.2f} s")
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            run(
-                f"sqlite+aiosqlite:///{folder}/web.db",
-                "SQLite",
-                args.members,
-                args.cells,
-                args.seconds,
-            )
-    pg = os.environ.get("NEUGUONG_BENCH_POSTGRES_URL")
-    if pg:
-        scratch = asyncio.run(scratch_pg(pg))
-        try:
-            run(scratch, "PostgreSQL", args.members, args.cells, args.seconds)
-        finally:
-            asyncio.run(drop_pg(pg, scratch))
-    print_table()
+    main_on_both(run, "web")
 
 
 if __name__ == "__main__":

@@ -559,3 +559,71 @@ async def test_profile_on_the_web_refuses_a_number_for_a_name_and_keeps_what_was
     async with sessions() as s:
         found = await s.scalar(select(Member.position).where(Member.full_name == "Nguyễn Văn Ân"))
     assert found == "Chuyên viên chính"
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+async def test_a_photo_coming_slowly_holds_up_nobody_elses_report(
+    site: Site, sessions: Sessions
+) -> None:
+    """A member on a slow phone network sends a photo for three seconds; another member's
+    report in the meantime is saved at once (the body is read before the writers' turn)."""
+    import httpx
+
+    from domain import webaccess
+
+    mine = await approved(sessions, "telegram", str(MEMBER))
+    theirs = await approved(sessions, "zalo", ZALO_MEMBER)
+    async with sessions() as s:
+        who = (await identify(s, "zalo", ZALO_MEMBER, ZALO_MEMBER, "", "vi", False, START)).actor
+        cookie, _ = await webaccess.start_session(s, who.user_id, START)
+        await s.commit()
+    boundary = "neuguong-slow-photo"
+
+    def field(name: str, value: str) -> bytes:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        return f"{head}{value}\r\n".encode()
+
+    async def slowly(token: str) -> AsyncIterator[bytes]:
+        yield field("csrf", token) + field("progress", "50")
+        yield (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            'filename="anh.png"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
+        photo = png()
+        for n in range(6):
+            yield photo[n * len(photo) // 6 : (n + 1) * len(photo) // 6]
+            await asyncio.sleep(0.5)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    async with (
+        httpx.AsyncClient(base_url=site.url, follow_redirects=True) as slow,
+        httpx.AsyncClient(base_url=site.url, cookies={"ng_session": cookie}) as quick,
+    ):
+        await slow.get(await web_link(site, MEMBER))
+        token = _csrf((await slow.get(f"/report/{mine[0]}")).text)
+        sending = asyncio.create_task(
+            slow.post(
+                f"/report/{mine[0]}",
+                content=slowly(token),
+                headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            )
+        )
+        await asyncio.sleep(0.7)  # the photo is on its way
+        theirs_token = _csrf((await quick.get(f"/report/{theirs[0]}")).text)
+        started = asyncio.get_running_loop().time()
+        answer = await quick.post(
+            f"/report/{theirs[0]}", data={"csrf": theirs_token, "progress": "75"}
+        )
+        waited = asyncio.get_running_loop().time() - started
+        assert answer.status_code == 303
+        assert not sending.done()
+        assert waited < 1.0, f"the quick report waited {waited:.1f} s for the slow photo"
+        assert (await sending).status_code == 200  # followed to the saved report
+    saved = await checkins(sessions)
+    assert sorted(c.progress for c in saved) == [50, 75]
+    assert any(c.evidence_file_id for c in saved if c.progress == 50)
