@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import joining, member, photos, settings, signin
+from bot.web import approvals, desk, joining, member, photos, settings, signin
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -94,6 +94,20 @@ def routes() -> list[Route | Mount]:
         Route("/settings/reminders", settings.reminders, methods=["POST"]),
         Route("/settings/pause", settings.pause, methods=["POST"]),
         Route("/settings/snooze", settings.snooze, methods=["POST"]),
+        Route("/desk", desk.desk_home),
+        Route("/desk/{unit_id}", desk.unit_desk),
+        Route("/desk/{unit_id}/nudge", desk.nudge_unit, methods=["POST"]),
+        Route("/desk/{unit_id}/meeting", desk.meeting_day, methods=["POST"]),
+        Route("/desk/{unit_id}/print.{kind:str}", desk.print_file),
+        Route("/desk/{unit_id}/week.xlsx", desk.week_file),
+        Route("/desk/member/{member_id}", desk.member_card),
+        Route("/desk/member/{member_id}/nudge", desk.nudge_member, methods=["POST"]),
+        Route("/desk/member/{member_id}/record", desk.record_for, methods=["POST"]),
+        Route("/desk/member/{member_id}/exempt", desk.exempt, methods=["POST"]),
+        Route("/approvals", approvals.waiting_list),
+        Route("/approvals", approvals.approve_picked, methods=["POST"]),
+        Route("/approvals/{commitment_id}", approvals.one),
+        Route("/approvals/{commitment_id}", approvals.decide, methods=["POST"]),
         Route("/join/{token}", joining.join_page),
         Route("/join/{token}", joining.join, methods=["POST"]),
         Route("/welcome", joining.welcome),

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from bot.web.guard import Guard
 from domain import webaccess
 from domain.access import Actor
 from domain.errors import DomainError, NotAllowed, NotFound
+from render import offload
 from storage.db import READ_ONLY, writing
 from storage.dto import AccountDTO
 
@@ -54,15 +56,21 @@ class Web:
     def render(
         self, template: str, lang: str, status: int = 200, /, **context: Any
     ) -> HTMLResponse:
-        def translate(key: str, **params: object) -> str:
-            return t(lang, key, **params)
+        def translate(key: str, **params: object) -> Markup:
+            return html(lang, key, **params)
 
         page = self.pages.get_template(template).render(t=translate, lang=lang, **context)
         return HTMLResponse(page, status_code=status)
 
     def refuse(self, lang: str, key: str, status: int = 400, **params: object) -> HTMLResponse:
         """A page that says what went wrong and what to do next."""
-        return self.render("message.html", lang, status, message=t(lang, key, **params))
+        return self.render("message.html", lang, status, message=html(lang, key, **params))
+
+
+def html(lang: str, key: str, /, **params: object) -> Markup:
+    """A catalog message for a page: the catalog's text is trusted HTML and `t` escapes the
+    parameters (a name with "&" or "<" shows as typed, escaped once)."""
+    return Markup(t(lang, key, **params))
 
 
 @dataclass
@@ -81,8 +89,13 @@ class Visit:
     def lang(self) -> str:
         return self.actor.language
 
-    def t(self, key: str, /, **params: object) -> str:
-        return t(self.lang, key, **params)
+    @property
+    def leads(self) -> bool:
+        """A secretary or deputy of some unit (the desk and approvals are theirs)."""
+        return any(g.unit_id is not None and g.role.value != "admin" for g in self.actor.grants)
+
+    def t(self, key: str, /, **params: object) -> Markup:
+        return html(self.lang, key, **params)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.web.config.zone)
@@ -99,10 +112,15 @@ class Visit:
 
     def __post_init__(self) -> None:
         self._ctxs: list[Ctx] = []
+        self._told = False
+
+    def told(self) -> None:
+        """Messages were queued by a service (nudges): wake the sender after the commit."""
+        self._told = True
 
     @property
     def notified(self) -> bool:
-        return any(c.notices for c in self._ctxs)
+        return self._told or any(c.notices for c in self._ctxs)
 
 
 def notice_ctx(session: AsyncSession, actor: Actor, now: datetime, config: BotConfig) -> Ctx:
@@ -225,6 +243,48 @@ async def _run(visit: Visit, handler: Action, view: View, form: FormData) -> Res
     if visit.notified:
         visit.web.queued()
     return response
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to make from what a page read: `make(*args)` gives its bytes."""
+
+    name: str
+    make: Callable[..., bytes]
+    args: tuple[Any, ...]
+
+
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def download(
+    handler: Callable[[Visit], Awaitable[Download]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A file for a signed-in person: the data read as a page reads it, the file made in a
+    worker thread after the transaction is closed (the loop and the database wait for no
+    workbook or PDF)."""
+
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        sessions = web_of(request).sessions
+        async with sessions() as session:
+            await session.connection(execution_options=READ_ONLY)
+            visit = await _visit(request, session, False)
+            if not isinstance(visit, Visit):
+                return visit
+            try:
+                wanted = await handler(visit)
+            except DomainError as error:
+                return visit.web.refuse(visit.lang, error.key, status_of(error), **error.params)
+        data = await offload.run(wanted.make, *wanted.args)
+        kind = wanted.name.rsplit(".", 1)[-1]
+        disposition = f'attachment; filename="{wanted.name}"'
+        return Response(data, media_type=MEDIA[kind], headers={"content-disposition": disposition})
+
+    return endpoint
 
 
 def status_of(error: DomainError) -> int:

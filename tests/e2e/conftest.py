@@ -86,3 +86,7 @@ async def seed_commitment(
             await commitments.decide(s, boss, sheet.commitment.id, 1, True, None, now)
         await s.commit()
     return ids
+
+
+# The web app's running site and browser, for every file of browser tests.
+from tests.e2e.test_web import browser, site  # noqa: E402, F401

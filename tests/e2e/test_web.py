@@ -591,7 +591,7 @@ async def test_a_photo_coming_slowly_holds_up_nobody_elses_report(
     async def slowly(token: str) -> AsyncIterator[bytes]:
         yield field("csrf", token) + field("progress", "50")
         yield (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
             'filename="anh.png"\r\nContent-Type: image/png\r\n\r\n'
         ).encode()
         photo = png()

@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot.flows.tree import OPS as TREE_OPS
 from bot.i18n import LANGUAGES, po_path
+from bot.web.desk import SHOWS as DESK_SHOWS
 from domain.audit import ACTIONS as AUDIT_ACTIONS
 from domain.commitments import ACTIONS
 from domain.honours import ANNOUNCE as HONOUR_ANNOUNCE
@@ -111,6 +112,8 @@ def dynamic_keys() -> set[str]:
         | {f"yearend.col_{c}" for c in (*YEAREND_MEMBERS, *YEAREND_ITEMS)}
         | {f"honour.state_{s}" for s in ("nominated", "approved", "declined")}
         | {f"honour.approve_{a}" for a in HONOUR_ANNOUNCE}
+        | {f"web.desk_show_{s}" for s in DESK_SHOWS}
+        | {f"web.desk_mark_{m}" for m in DESK_SHOWS if m != "all"}
     )
 
 
