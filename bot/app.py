@@ -128,6 +128,7 @@ async def _open_site(
         pages(),
         secure=(config.site or "").startswith("https://"),
         queued=background.sender.wake,
+        planned=background.plan_soon,
         key=key,
         telegram_token=settings.token() if settings.telegram_bot_token else None,
     )

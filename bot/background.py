@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -101,6 +101,13 @@ class Background:
                 log.info("planned %s members, queued %s messages", done.members, done.queued)
         except Exception:
             log.exception("planner tick failed")
+
+    def plan_soon(self) -> None:
+        """Run the planner tick now (an announcement to send now was written), not at its
+        next interval."""
+        job = self.scheduler.get_job("planner")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
 
     async def housekeeping(self) -> None:
         async with self.sessions() as session:

@@ -248,6 +248,17 @@ async def status_of(session: AsyncSession, actor: Actor, broadcast_id: int) -> S
     return await status(session, await visible(session, actor, broadcast_id))
 
 
+NOT_REACHED_MAX = 2000  # listed for phone calls; the counts say how many in all
+
+
+async def not_reached(
+    session: AsyncSession, actor: Actor, broadcast_id: int
+) -> list[repo.NotReached]:
+    """Who a broadcast the admin may see did not reach, to be called by phone."""
+    found = await visible(session, actor, broadcast_id)
+    return await repo.not_reached(session, found.id, NOT_REACHED_MAX)
+
+
 async def recent(session: AsyncSession, actor: Actor) -> list[BroadcastDTO]:
     """The latest broadcasts the admin may see."""
     require(actor.is_admin)

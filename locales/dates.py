@@ -41,6 +41,11 @@ def number(value: int, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
+def decimal(value: float, lang: str) -> str:
+    """A figure with its decimals as the reader writes it: 12,5 in Vietnamese, 12.5 in English."""
+    return format_decimal(value, locale=lang)
+
+
 def zone(key: str, when: datetime, lang: str) -> str:
     """A time zone as the reader names it, with its offset now: 'Giờ Việt Nam (UTC+07:00)'."""
     offset = when.astimezone(ZoneInfo(key)).strftime("%z")

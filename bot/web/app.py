@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import approvals, desk, joining, member, photos, settings, signin
+from bot.web import approvals, console, desk, joining, member, photos, settings, signin
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -108,6 +108,15 @@ def routes() -> list[Route | Mount]:
         Route("/approvals", approvals.approve_picked, methods=["POST"]),
         Route("/approvals/{commitment_id}", approvals.one),
         Route("/approvals/{commitment_id}", approvals.decide, methods=["POST"]),
+        Route("/console", console.console_home),
+        Route("/console/search", console.search),
+        Route("/console/stats/{unit_id:int}", console.unit_stats),
+        Route("/console/stats/{unit_id:int}.xlsx", console.stats_file),
+        Route("/console/broadcasts", console.announcements),
+        Route("/console/broadcasts", console.send, methods=["POST"]),
+        Route("/console/broadcasts/preview", console.preview, methods=["POST"]),
+        Route("/console/broadcasts/{broadcast_id:int}", console.delivery),
+        Route("/console/broadcasts/{broadcast_id:int}/cancel", console.cancel, methods=["POST"]),
         Route("/join/{token}", joining.join_page),
         Route("/join/{token}", joining.join, methods=["POST"]),
         Route("/welcome", joining.welcome),

@@ -44,6 +44,7 @@ class Web:
     pages: Environment
     secure: bool = False  # served over https: cookies are Secure
     queued: Callable[[], None] = lambda: None  # told when notices were written
+    planned: Callable[[], None] = lambda: None  # told when the planner has work (announcements)
     guard: Guard = field(default_factory=Guard)
     key: bytes | None = None  # the site's key, read once
     telegram_token: str | None = None  # checks a Telegram Mini App's initData
@@ -92,7 +93,7 @@ class Visit:
     @property
     def leads(self) -> bool:
         """A secretary or deputy of some unit (the desk and approvals are theirs)."""
-        return any(g.unit_id is not None and g.role.value != "admin" for g in self.actor.grants)
+        return self.actor.is_leader
 
     def t(self, key: str, /, **params: object) -> Markup:
         return html(self.lang, key, **params)
@@ -113,10 +114,15 @@ class Visit:
     def __post_init__(self) -> None:
         self._ctxs: list[Ctx] = []
         self._told = False
+        self._plan = False
 
     def told(self) -> None:
         """Messages were queued by a service (nudges): wake the sender after the commit."""
         self._told = True
+
+    def plan_soon(self) -> None:
+        """Work for the planner was written (an announcement): run it after the commit."""
+        self._plan = True
 
     @property
     def notified(self) -> bool:
@@ -242,6 +248,8 @@ async def _run(visit: Visit, handler: Action, view: View, form: FormData) -> Res
             return visit.web.refuse(visit.lang, again.key, status_of(again), **again.params)
     if visit.notified:
         visit.web.queued()
+    if visit._plan:
+        visit.web.planned()
     return response
 
 

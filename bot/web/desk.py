@@ -193,17 +193,18 @@ async def _card_view(
     found = await desk.card(visit.session, visit.actor, path_id(visit.request, "member_id"))
     sheet = found.sheet
     numbers = {i.id: n for n, i in enumerate(sheet.lines, 1)} if sheet else {}
+    can_record = sheet is not None and sheet.commitment.approved_version > 0
     return visit.render(
         "desk_member.html",
         status,
         card=found,
         sheet=sheet,
         items=sheet.lines if sheet else [],
-        checkable=checkins.checkable(sheet) if sheet else [],
+        checkable=checkins.checkable(sheet) if sheet and can_record else [],
         numbers=numbers,
         percents=PERCENTS,
         waiting=sheet is not None and sheet.commitment.state is State.SUBMITTED,
-        can_record=sheet is not None and sheet.commitment.approved_version > 0,
+        can_record=can_record,
         when=lambda moment: dates.moment(visit.local(moment), visit.lang),
         error=error,
         values=values or {},

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
+    and_,
     case,
     exists,
     false,
@@ -239,6 +240,39 @@ async def delivery(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
         else:
             found[state] = found.get(state, 0) + int(n)
     return found
+
+
+@dataclass(frozen=True)
+class NotReached:
+    """A person a broadcast did not reach, for a phone call."""
+
+    name: str
+    unit_name: str
+    phone: str | None
+    channel: str
+    reason: str  # unreachable (blocked the bot), failed, unknown
+
+
+async def not_reached(session: AsyncSession, broadcast_id: int, limit: int) -> list[NotReached]:
+    """Who the broadcast's messages did not reach (blocked, failed, or no answer), by name."""
+    reason = case(
+        (OutboxMessage.state == "unknown", "unknown"),
+        (OutboxMessage.error.startswith("blocked"), "unreachable"),
+        else_="failed",
+    )
+    rows = await session.execute(
+        select(Member.full_name, Unit.name, Member.phone, OutboxMessage.channel, reason)
+        .join(Member, and_(Member.user_id == OutboxMessage.user_id, Member.status == "active"))
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(
+            OutboxMessage.kind == KIND,
+            OutboxMessage.subject_id == broadcast_id,
+            OutboxMessage.state.in_(("failed", "dead", "unknown")),
+        )
+        .order_by(Unit.path, Member.full_name)
+        .limit(limit)
+    )
+    return [NotReached(*row) for row in rows]
 
 
 async def drop_pending(session: AsyncSession, broadcast_id: int) -> int:

@@ -114,6 +114,7 @@ def dynamic_keys() -> set[str]:
         | {f"honour.approve_{a}" for a in HONOUR_ANNOUNCE}
         | {f"web.desk_show_{s}" for s in DESK_SHOWS}
         | {f"web.desk_mark_{m}" for m in DESK_SHOWS if m != "all"}
+        | {f"web.bc_reason_{r}" for r in ("unreachable", "failed", "unknown")}
     )
 
 

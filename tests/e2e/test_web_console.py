@@ -1,0 +1,196 @@
+"""The committee's console on the web, in Debian's Chromium against the real bot: an admin of
+one đảng bộ drills the statistics down, searches a unit without diacritics, downloads the
+workbook, and sends an announcement to their đảng bộ only — it reaches every member there
+once, on Telegram and on Zalo, none outside it, and the delivery page ends with the member who
+blocked the bot listed for a phone call. Nothing outside the subtree opens by address."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from domain import broadcasts
+from domain.access import Actor
+from domain.members import grant_admin
+from domain.units import find_path
+from jobs import planner
+from storage.dto import Role
+from storage.models import Account, Broadcast, Unit
+from tests.e2e.helpers import enrol
+from tests.e2e.test_web import (
+    MEMBER,
+    NEIGHBOUR,
+    SECRETARY,
+    ZALO_MEMBER,
+    Sessions,
+    Site,
+    phone,
+    tap,
+    violations,
+)
+from tests.e2e.test_web_desk import desktop, download
+
+playwright = pytest.importorskip("playwright.async_api")
+
+ADMIN = 1300  # the committee's officer of Đảng bộ Sở Tư pháp, on Telegram
+OUTSIDE = 1400  # a member of another đảng bộ
+JUSTICE = "Đảng bộ Khối các cơ quan tỉnh/Đảng bộ Sở Tư pháp"
+HEALTH_CELL = "Đảng bộ Khối các cơ quan tỉnh/Đảng bộ Sở Y tế/Chi bộ Khám bệnh"
+WORDS = "Đề nghị các đồng chí dự hội nghị học tập Nghị quyết lúc 8 giờ thứ Năm."
+
+
+async def admin_of_justice(sessions: Sessions) -> tuple[int, int]:
+    """The admin, and a cell with a member outside their đảng bộ; the ids of both đảng bộ."""
+    await enrol(sessions, HEALTH_CELL, [(OUTSIDE, Role.MEMBER, "Đỗ Thị Hoa")])
+    async with sessions() as s:
+        justice = await find_path(s, JUSTICE)
+        health = await find_path(s, HEALTH_CELL.rsplit("/", 1)[0])
+        await grant_admin(s, "telegram", str(ADMIN), justice, "vi", datetime.now(UTC))
+        await s.commit()
+    return justice.id, health.id
+
+
+async def test_admin_drills_the_statistics_and_announces_to_their_subtree_only(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    justice, health = await admin_of_justice(sessions)
+    site.api.blocked.add(NEIGHBOUR)  # Lê Văn Chiến blocked the bot
+    page = await desktop(browser)
+    await page.goto(await _signin(site, ADMIN))
+    await tap(page.get_by_role("link", name="Cấp ủy", exact=True))
+    await page.wait_for_url(re.compile(rf"/console/stats/{justice}$"))
+    table = await page.locator("table").inner_text()
+    assert "Chi bộ Văn phòng" in table
+    assert "Chi bộ Hành chính" in table
+    assert "Khám bệnh" not in await page.locator("main").inner_text()
+    book_bytes = await download(page, "Tải bảng thống kê (Excel)")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(book_bytes)).active
+    assert sheet is not None
+    names = [str(row[0].value) for row in sheet.iter_rows() if row[0].value]
+    assert "Chi bộ Văn phòng" in names
+
+    await page.locator("#q").fill("chi bo van phong")  # no diacritics
+    await tap(page.get_by_role("button", name="Tìm"))
+    await tap(page.get_by_role("link", name="Chi bộ Văn phòng"))
+    assert "Chi bộ Văn phòng" in await page.locator("h1").inner_text()
+    await page.goto(f"{page.url.split('/console')[0]}/console/search?q=kham+benh")
+    assert "Không tìm thấy đơn vị nào" in await page.locator("main").inner_text()
+    for path in (f"/console/stats/{health}", f"/console/stats/{health}.xlsx", "/console/stats/1"):
+        answer = await page.request.get(f"{site.url}{path}")
+        assert answer.status == 404, path
+
+    await page.goto(f"{site.url}/console/broadcasts")
+    await page.get_by_label("Đảng bộ Sở Tư pháp").check()
+    await page.locator("#text").fill(WORDS)
+    await tap(page.get_by_role("button", name="Xem trước và đếm người nhận"))
+    assert "Gửi tới 4 đồng chí" in await page.locator("main").inner_text()  # Bình, An, Dung, Chiến
+    assert WORDS in await page.locator(".message").inner_text()
+    await tap(page.get_by_role("button", name="Gửi thông báo tới 4 đồng chí"))
+    await page.wait_for_url(re.compile(r"/console/broadcasts/\d+$"))
+    for _ in range(60):  # the page refreshes itself every 5 s; read it until nothing waits
+        if "Đang chờ gửi: 0" in await page.locator("main").inner_text():
+            break
+        await page.wait_for_timeout(1000)
+        await page.reload()
+    await planner.tick(sessions, site.clock.now)  # its next tick (every 30 s) closes it
+    await page.reload()
+    main = await page.locator("main").inner_text()
+    assert "đã gửi xong" in main
+    assert "Đã gửi: 3" in main
+    missed = await page.locator("table").inner_text()
+    assert "Lê Văn Chiến" in missed
+    assert "đã chặn hoặc rời trợ lý" in missed
+
+    got = {who: _announced(site, who) for who in (SECRETARY, MEMBER, OUTSIDE, NEIGHBOUR)}
+    assert got == {SECRETARY: 1, MEMBER: 1, OUTSIDE: 0, NEIGHBOUR: 0}
+    zalo = site.zalo.user(ZALO_MEMBER, "Dung")
+    assert sum(WORDS in x for x in await zalo.expect(1, within=15)) == 1
+
+
+def _announced(site: Site, chat: int) -> int:
+    return sum(WORDS in e.text for e in site.api.transcript(chat))
+
+
+async def _signin(site: Site, user: int) -> str:
+    from tests.e2e.test_web import web_link
+
+    return await web_link(site, user)
+
+
+async def test_forged_units_and_announcements_outside_the_subtree_are_refused(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    justice, health = await admin_of_justice(sessions)
+    async with sessions() as s:  # an announcement to Sở Y tế, by the province's office
+        office = await s.scalar(select(Account.user_id).where(Account.external_id == str(OUTSIDE)))
+        root = Actor(office or 0, "vi", None, (), True)
+        theirs = await broadcasts.create(
+            s,
+            root,
+            text="Thông báo của Tỉnh ủy",
+            attachment=None,
+            unit_ids=[health],
+            audience="everyone",
+            send_at=site.clock.now,
+            report_to=None,
+            now=site.clock.now,
+        )
+        await s.commit()
+    page = await desktop(browser)
+    await page.goto(await _signin(site, ADMIN))
+    await page.goto(f"{site.url}/console/broadcasts")
+    assert "Thông báo của Tỉnh ủy" not in await page.locator("main").inner_text()
+    answer = await page.request.get(f"{site.url}/console/broadcasts/{theirs.id}")
+    assert answer.status == 404
+    token = await page.locator("input[name=csrf]").first.get_attribute("value")
+    assert token
+    for path, fields in {
+        "/console/broadcasts/preview": {
+            "unit": str(health),
+            "audience": "everyone",
+            "text": "x" * 20,
+        },
+        "/console/broadcasts": {"unit": str(health), "audience": "everyone", "text": "x" * 20},
+        f"/console/broadcasts/{theirs.id}/cancel": {},
+    }.items():
+        answer = await page.request.post(f"{site.url}{path}", form={"csrf": token, **fields})
+        assert answer.status == 404, (path, answer.status)
+    async with sessions() as s:
+        states = [b.state for b in await s.scalars(select(Broadcast))]
+        cells = await s.scalar(select(Unit.id).where(Unit.name == "Chi bộ Văn phòng"))
+    assert states == ["scheduled"]  # only the office's, not cancelled
+    assert cells
+
+    member = await desktop(browser)
+    await member.goto(await _signin(site, MEMBER))
+    for path in ("/console", f"/console/stats/{justice}", "/console/broadcasts"):
+        answer = await member.goto(f"{site.url}{path}")
+        assert answer is not None
+        assert answer.status in (403, 404), path
+
+
+async def test_console_pages_on_a_phone_have_no_serious_accessibility_violations(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    justice, _ = await admin_of_justice(sessions)
+    page = await phone(browser, checker=True)
+    await page.goto(await _signin(site, ADMIN))
+    found = {}
+    for path in (f"/console/stats/{justice}", "/console/search?q=chi+bo", "/console/broadcasts"):
+        await page.goto(f"{site.url}{path}")
+        found[path] = await violations(page)
+    await page.get_by_label("Đảng bộ Sở Tư pháp").check()
+    await page.locator("#text").fill(WORDS)
+    await tap(page.get_by_role("button", name="Xem trước và đếm người nhận"))
+    found["preview"] = await violations(page)
+    await tap(page.get_by_role("button", name=re.compile("Gửi thông báo tới")))
+    found["delivery"] = await violations(page)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the delivery page is {width} px wide on a 360 px phone"
+    assert not {where: v for where, v in found.items() if v}
