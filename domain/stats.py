@@ -56,6 +56,17 @@ class Rollup:
     total: UnitStats
     children: list[UnitStats]  # weakest registration first
     path: list[str]
+    counted_at: datetime | None = None  # a large unit's figures, kept a minute: when counted
+
+
+# A large subtree (a province: 150,000 members, 10,000 cells) takes half a second to count on
+# SQLite; its figures are kept for a minute in this process, so that a committee's officers
+# opening it together do not count it again each (the page says when it was counted). Small
+# units are always counted afresh. The scope is checked on every request, kept or not.
+KEEP_FROM = 5000  # members
+BY_UNIT = 2000  # units: a subtree this small has its members read by their unit
+KEEP_FOR = timedelta(minutes=1)
+_kept: dict[int, tuple[datetime, UnitStats, list[UnitStats]]] = {}
 
 
 async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetime) -> Rollup:
@@ -63,15 +74,30 @@ async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetim
     unit = await unit_repo.get(session, unit_id)
     if unit is None or unit.closed or not actor.is_admin_of(unit):
         raise NotFound()
+    path = await unit_repo.names_along(session, unit)
+    kept = _kept.get(unit.id)
+    if kept is not None and now - KEEP_FOR <= kept[0] <= now:
+        return Rollup(unit, kept[1], kept[2], path, kept[0])
+    total, children = await _count(session, unit, now)
+    if total.members < KEEP_FROM:
+        return Rollup(unit, total, children, path)
+    _kept[unit.id] = (now, total, children)
+    return Rollup(unit, total, children, path, now)
+
+
+async def _count(
+    session: AsyncSession, unit: UnitDTO, now: datetime
+) -> tuple[UnitStats, list[UnitStats]]:
     kids = await unit_repo.children(session, unit.id, 0, MAX_CHILDREN)
     ids = [unit.id, *(k.unit.id for k in kids)]
-    follows = await followed_by_units(session, await unit_repo.subtree(session, unit))
+    subtree = await unit_repo.subtree(session, unit)
+    follows = await followed_by_units(session, subtree)
     campaign_of = {u: c.id for u, c in follows.items() if c is not None}
-    counts = await repo.per_unit(session, ids, now - WINDOW, campaign_of)
+    within = [u.id for u in subtree] if len(subtree) <= BY_UNIT else None
+    counts = await repo.per_unit(session, unit.path, ids, now - WINDOW, campaign_of, within)
     children = [_stats(counts[k.unit.id], k.unit.name, k.children > 0) for k in kids]
     children.sort(key=lambda s: (s.registered_pct, sort_key(s.name)))
-    path = await unit_repo.names_along(session, unit)
-    return Rollup(unit, _stats(counts[unit.id], unit.name, bool(kids)), children, path)
+    return _stats(counts[unit.id], unit.name, bool(kids)), children
 
 
 async def top_units(session: AsyncSession, actor: Actor) -> list[UnitDTO]:

@@ -58,6 +58,9 @@ async def unit_stats(visit: Visit) -> Response:
         parent=_parent(visit, found),
         number=lambda n: dates.number(n, visit.lang),
         pct=lambda p: dates.decimal(p, visit.lang),
+        counted_at=dates.moment(visit.local(found.counted_at), visit.lang)
+        if found.counted_at
+        else "",
     )
 
 

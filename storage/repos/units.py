@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, String, bindparam, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.db import core_rows
 from storage.dto import UnitDTO, UnitKind, UnitSummary
@@ -81,23 +82,21 @@ async def roots(session: AsyncSession) -> list[UnitDTO]:
 async def children(
     session: AsyncSession, parent_id: int, offset: int = 0, limit: int | None = None
 ) -> list[UnitSummary]:
-    """Direct children with their own child and member counts, by name."""
-    sub = (
-        select(Unit.parent_id, func.count().label("n"))
-        .where(OPEN)
-        .group_by(Unit.parent_id)
-        .subquery()
+    """Direct children with their own child and member counts, by name (counted for each
+    child by its index, not for the whole tree)."""
+    child = aliased(Unit)
+    kids = (
+        select(func.count())
+        .where(child.parent_id == Unit.id, child.closed_at.is_(None))
+        .scalar_subquery()
     )
-    members = (
-        select(Member.unit_id, func.count().label("n"))
-        .where(Member.status == "active")
-        .group_by(Member.unit_id)
-        .subquery()
+    people = (
+        select(func.count())
+        .where(Member.unit_id == Unit.id, Member.status == "active")
+        .scalar_subquery()
     )
     query = (
-        select(Unit, func.coalesce(sub.c.n, 0), func.coalesce(members.c.n, 0))
-        .outerjoin(sub, sub.c.parent_id == Unit.id)
-        .outerjoin(members, members.c.unit_id == Unit.id)
+        select(Unit, kids, people)
         .where(Unit.parent_id == parent_id, OPEN)
         .order_by(Unit.name, Unit.id)
         .offset(offset)
@@ -115,10 +114,10 @@ async def count_children(session: AsyncSession, parent_id: int) -> int:
 async def subtree(session: AsyncSession, root: UnitDTO | None) -> list[UnitDTO]:
     """Every open unit under root (itself included), ordered by path; the whole forest for
     None."""
-    query = select(Unit).where(OPEN).order_by(Unit.path)
+    query = select(Unit.__table__).where(OPEN).order_by(Unit.path)
     if root is not None:
         query = query.where(Unit.path.startswith(root.path, autoescape=True))
-    return [to_dto(r) for r in await session.scalars(query)]
+    return [to_dto(r) for r in await core_rows(session, query)]  # a province: 10,000 rows
 
 
 async def names_along(session: AsyncSession, unit: UnitDTO) -> list[str]:
