@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import approvals, console, desk, joining, member, photos, settings, signin
+from bot.web import approvals, console, desk, joining, member, photos, settings, signin, tree
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -112,6 +112,10 @@ def routes() -> list[Route | Mount]:
         Route("/console/search", console.search),
         Route("/console/stats/{unit_id:int}", console.unit_stats),
         Route("/console/stats/{unit_id:int}.xlsx", console.stats_file),
+        Route("/console/tree/{unit_id:int}", tree.unit_page),
+        Route("/console/tree/{unit_id:int}/rename", tree.rename, methods=["POST"]),
+        Route("/console/tree/{unit_id:int}/ask", tree.ask, methods=["POST"]),
+        Route("/console/tree/{unit_id:int}/confirm", tree.confirm, methods=["POST"]),
         Route("/console/broadcasts", console.announcements),
         Route("/console/broadcasts", console.send, methods=["POST"]),
         Route("/console/broadcasts/preview", console.preview, methods=["POST"]),

@@ -19,7 +19,7 @@ from domain.members import grant_admin
 from domain.units import find_path
 from jobs import planner
 from storage.dto import Role
-from storage.models import Account, Broadcast, Unit
+from storage.models import Account, AuditEntry, Broadcast, Unit
 from tests.e2e.helpers import enrol
 from tests.e2e.test_web import (
     MEMBER,
@@ -182,9 +182,19 @@ async def test_console_pages_on_a_phone_have_no_serious_accessibility_violations
     page = await phone(browser, checker=True)
     await page.goto(await _signin(site, ADMIN))
     found = {}
-    for path in (f"/console/stats/{justice}", "/console/search?q=chi+bo", "/console/broadcasts"):
+    for path in (
+        f"/console/stats/{justice}",
+        "/console/search?q=chi+bo",
+        f"/console/tree/{justice}",
+        "/console/broadcasts",
+    ):
         await page.goto(f"{site.url}{path}")
         found[path] = await violations(page)
+    await page.goto(f"{site.url}/console/tree/{justice}")
+    await page.locator("#target").fill("chi bo")
+    await tap(page.get_by_role("button", name="Tìm và xác nhận"))
+    found["tree, confirm"] = await violations(page)
+    await page.goto(f"{site.url}/console/broadcasts")
     await page.get_by_label("Đảng bộ Sở Tư pháp").check()
     await page.locator("#text").fill(WORDS)
     await tap(page.get_by_role("button", name="Xem trước và đếm người nhận"))
@@ -194,3 +204,43 @@ async def test_console_pages_on_a_phone_have_no_serious_accessibility_violations
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the delivery page is {width} px wide on a 360 px phone"
     assert not {where: v for where, v in found.items() if v}
+
+
+async def test_admin_moves_a_cell_and_merges_two_and_the_statistics_follow(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    await admin_of_justice(sessions)
+    async with sessions() as s:
+        province = await find_path(s, "Đảng bộ Khối các cơ quan tỉnh")
+        await grant_admin(s, "telegram", str(ADMIN), province, "vi", datetime.now(UTC))
+        await s.commit()
+    page = await desktop(browser)
+    await page.goto(await _signin(site, ADMIN))
+
+    async def change(unit: str, op: str, target: str, choose: str) -> None:
+        await page.goto(f"{site.url}/console/search?q={unit}")
+        await tap(page.get_by_role("link", name=unit))
+        await tap(page.get_by_role("link", name="Tổ chức lại đơn vị"))
+        await page.get_by_label(op).check()
+        await page.locator("#target").fill(target)
+        await tap(page.get_by_role("button", name="Tìm và xác nhận"))
+        await page.get_by_label(choose, exact=True).check()
+        await tap(page.get_by_role("button", name="Xác nhận"))
+        assert "Đã thực hiện" in await page.locator(".notice").inner_text()
+
+    await change("Chi bộ Khám bệnh", "Chuyển sang đơn vị cấp trên khác", "so tu phap",
+                 "Đảng bộ Sở Tư pháp")  # fmt: skip
+    await change("Chi bộ Hành chính", "Sáp nhập vào đơn vị khác", "van phong", "Chi bộ Văn phòng")
+
+    await tap(page.get_by_role("link", name="Xem thống kê của đơn vị"))
+    assert "Chi bộ Văn phòng" in await page.locator("h1").inner_text()
+    assert "Đảng viên: 4" in await page.locator("main").inner_text()  # Bình, An, Dung, Chiến
+    await page.goto(f"{site.url}/console/search?q=so+tu+phap")
+    await tap(page.get_by_role("link", name="Đảng bộ Sở Tư pháp"))
+    table = await page.locator("table").inner_text()
+    assert "Chi bộ Khám bệnh" in table
+    assert "Chi bộ Hành chính" not in table
+    async with sessions() as s:
+        actions = [a for (a,) in (await s.execute(select(AuditEntry.action))).all()]
+    assert "unit_move" in actions
+    assert "unit_merge" in actions

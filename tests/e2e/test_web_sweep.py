@@ -104,6 +104,7 @@ def _allowed(world: dict[str, object], role: str) -> dict[str, set[int]]:
         "member": members,
         "approval": {c for c, m in owners.items() if m in members and m != _self(role, people)},
         "stats": covered if role == "admin" else set(),
+        "tree": covered if role == "admin" else set(),
         "broadcast": {b for b, ids in sent.items() if role == "admin" and set(ids) <= covered},
         "report": own_items if role == "member" else set(),
     }
@@ -119,6 +120,7 @@ ROUTES = {
     "member": ("/desk/member/{}",),
     "approval": ("/approvals/{}",),
     "stats": ("/console/stats/{}", "/console/stats/{}.xlsx"),
+    "tree": ("/console/tree/{}",),
     "broadcast": ("/console/broadcasts/{}",),
     "report": ("/report/{}",),
 }
@@ -127,6 +129,7 @@ FORMS = {
     "member": ("/desk/member/{}/exempt", {"exempt": "1"}),
     "approval": ("/approvals/{}", {"decision": "approve", "version": "1"}),
     "broadcast": ("/console/broadcasts/{}/cancel", {}),
+    "tree": ("/console/tree/{}/confirm", {"op": "close"}),
     "report": ("/report/{}", {"progress": "50"}),
 }
 
@@ -146,6 +149,7 @@ async def test_every_id_on_every_route_opens_only_within_scope(
     largest = {
         "desk": max(world["units"]),  # type: ignore[type-var]
         "stats": max(world["units"]),  # type: ignore[type-var]
+        "tree": max(world["units"]),  # type: ignore[type-var]
         "member": max(world["members"]),  # type: ignore[type-var]
         "approval": max(world["commitments"]),  # type: ignore[type-var]
         "broadcast": max(world["broadcasts"]),  # type: ignore[type-var]
@@ -206,4 +210,5 @@ async def _state(sessions: Sessions) -> tuple[object, ...]:
                 select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "nudge")
             ),
             sorted((b.id, b.state) for b in await s.scalars(select(Broadcast))),
+            sorted((u.id, u.closed_at is None) for u in await s.scalars(select(Unit))),
         )
