@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
+from domain import uploads
 from jobs import planner, sender
 from jobs.channel import Channel
 from jobs.limits import Limiter
@@ -114,6 +115,7 @@ class Background:
             await updates.prune(session, self.clock() - timedelta(days=7))
             await files.prune(session, self.clock())  # links past their 24 hours
             await status.prune(session, self.clock() - timedelta(days=7))  # stopped processes
+            await uploads.prune(session, self.clock())  # the web's files past their day
             await session.commit()
 
     def start(self) -> None:

@@ -13,7 +13,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 KEPT = 64  # files kept for readers of the same report
 NICE = 10  # rendering yields the CPU to the loop, the database and the network on a small host
@@ -60,7 +62,7 @@ def warm_up() -> None:
     _executor(True).submit(_preload)
 
 
-async def run(make: Callable[..., bytes], *args: Any, process: bool = False) -> bytes:
+async def run(make: Callable[..., T], *args: Any, process: bool = False) -> T:
     """`make(*args)` in a thread, or in the worker process (`make` and `args` must pickle)."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(process), make, *args)

@@ -546,6 +546,21 @@ class WebToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class WebUpload(Base):
+    """A file an admin uploaded to the web app between two steps (an import checked, then
+    applied), or one made for them to download once (the personal-links workbook); a day."""
+
+    __tablename__ = "web_uploads"
+    __table_args__ = (Index("ix_web_uploads_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # import, links
+    name: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class WebPhoto(Base):
     """A photo uploaded from the web app as a report's evidence (its type sniffed, ≤ 10 MB)."""
 

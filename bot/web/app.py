@@ -14,7 +14,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import approvals, console, desk, joining, member, photos, settings, signin, tree
+from bot.web import (
+    approvals,
+    console,
+    desk,
+    imports,
+    joining,
+    member,
+    photos,
+    settings,
+    signin,
+    tree,
+)
 from bot.web.boundary import Web
 
 HERE = Path(__file__).parent
@@ -116,6 +127,12 @@ def routes() -> list[Route | Mount]:
         Route("/console/tree/{unit_id:int}/rename", tree.rename, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/ask", tree.ask, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/confirm", tree.confirm, methods=["POST"]),
+        Route("/console/import", imports.import_page),
+        Route("/console/import", imports.check, methods=["POST"]),
+        Route("/console/import/template.xlsx", imports.template_file),
+        Route("/console/import/{upload_id:int}", imports.apply, methods=["POST"]),
+        Route("/console/import/{upload_id:int}/plan.xlsx", imports.plan_file),
+        Route("/console/import/{upload_id:int}/links.xlsx", imports.links_file),
         Route("/console/broadcasts", console.announcements),
         Route("/console/broadcasts", console.send, methods=["POST"]),
         Route("/console/broadcasts/preview", console.preview, methods=["POST"]),

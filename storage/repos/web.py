@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import core_rows
 from storage.dto import MemberDTO
-from storage.models import Member, OutboxMessage, SiteKey, User, WebPhoto, WebToken
+from storage.models import Member, OutboxMessage, SiteKey, User, WebPhoto, WebToken, WebUpload
 
 
 @dataclass(frozen=True)
@@ -190,3 +190,34 @@ async def newer_reminder(
         .limit(1)
     )
     return found is not None
+
+
+@dataclass(frozen=True)
+class UploadDTO:
+    id: int
+    user_id: int
+    kind: str
+    name: str
+    data: bytes
+    created_at: datetime
+
+
+async def add_upload(
+    session: AsyncSession, user_id: int, kind: str, name: str, data: bytes, now: datetime
+) -> int:
+    row = WebUpload(user_id=user_id, kind=kind, name=name, data=data, created_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def upload(session: AsyncSession, upload_id: int) -> UploadDTO | None:
+    row = await session.get(WebUpload, upload_id)
+    if row is None:
+        return None
+    return UploadDTO(row.id, row.user_id, row.kind, row.name, row.data, row.created_at)
+
+
+async def prune_uploads(session: AsyncSession, before: datetime) -> int:
+    done = await session.execute(delete(WebUpload).where(WebUpload.created_at < before))
+    return int(getattr(done, "rowcount", 0) or 0)

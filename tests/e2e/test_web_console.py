@@ -11,7 +11,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from domain import broadcasts
 from domain.access import Actor
@@ -19,7 +20,7 @@ from domain.members import grant_admin
 from domain.units import find_path
 from jobs import planner
 from storage.dto import Role
-from storage.models import Account, AuditEntry, Broadcast, Unit
+from storage.models import Account, AuditEntry, Broadcast, Member, Unit
 from tests.e2e.helpers import enrol
 from tests.e2e.test_web import (
     MEMBER,
@@ -68,8 +69,6 @@ async def test_admin_drills_the_statistics_and_announces_to_their_subtree_only(
     assert "Chi bộ Hành chính" in table
     assert "Khám bệnh" not in await page.locator("main").inner_text()
     book_bytes = await download(page, "Tải bảng thống kê (Excel)")
-    from openpyxl import load_workbook
-
     sheet = load_workbook(io.BytesIO(book_bytes)).active
     assert sheet is not None
     names = [str(row[0].value) for row in sheet.iter_rows() if row[0].value]
@@ -244,3 +243,49 @@ async def test_admin_moves_a_cell_and_merges_two_and_the_statistics_follow(
         actions = [a for (a,) in (await s.execute(select(AuditEntry.action))).all()]
     assert "unit_move" in actions
     assert "unit_merge" in actions
+
+
+async def test_admin_imports_5000_members_with_12_bad_rows_from_the_web(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    from tests.integration.test_imports import generated_rows, xlsx
+
+    async with sessions() as s:
+        province = await find_path(s, "Đảng bộ Khối các cơ quan tỉnh")
+        await grant_admin(s, "telegram", str(ADMIN), province, "vi", datetime.now(UTC))
+        before = await s.scalar(select(func.count()).select_from(Member))
+        await s.commit()
+    rows = generated_rows(5000)
+    bad_lines = []
+    for n, broken in enumerate(("", "Nguyễn Văn 123", "x" * 150), 0):
+        for k in range(4):
+            row = 100 + n * 1000 + k * 7
+            rows[row][1] = broken
+            bad_lines.append(row + 3)  # a title line, the header, then the rows from 1
+    page = await desktop(browser)
+    await page.goto(await _signin(site, ADMIN))
+    await page.goto(f"{site.url}/console/import")
+    await page.locator("#file").set_input_files(
+        {"name": "danh-sach.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx(rows)}
+    )
+    await tap(page.get_by_role("button", name="Kiểm tra tệp"))
+    main = await page.locator("main").inner_text()
+    assert "Đã kiểm tra 5000 dòng: 4988 dòng hợp lệ, 12 dòng có lỗi" in main
+    lines = await page.locator("table tbody tr td:first-child").all_inner_texts()
+    assert sorted(int(x) for x in lines) == sorted(bad_lines)
+    async with sessions() as s:  # nothing written by the check
+        assert await s.scalar(select(func.count()).select_from(Member)) == before
+
+    await tap(page.get_by_role("button", name="Chỉ nhập 4988 dòng hợp lệ"))
+    assert "4988 đảng viên mới" in await page.locator("main").inner_text()
+    book = load_workbook(io.BytesIO(await download(page, "Tải đường dẫn mời (Excel)")))
+    sheet = book.active
+    assert sheet is not None
+    links = [c.value for row in sheet.iter_rows() for c in row if "/join/" in str(c.value)]
+    assert len(links) == 4988
+    address = await page.get_by_role("link", name="Tải đường dẫn mời (Excel)").get_attribute("href")
+    other = await desktop(browser)  # the links are the importing admin's alone
+    await other.goto(await _signin(site, SECRETARY))
+    assert (await other.request.get(f"{site.url}{address}")).status in (403, 404)
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Member)) == (before or 0) + 4988
