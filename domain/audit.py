@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor, require
+from domain.errors import NotFound
 from storage.repos import audit as repo
 from storage.repos import units as unit_repo
-from storage.repos.audit import AuditDTO
+from storage.repos.audit import AuditDTO, Filter
 
 # Every action written to the log (the catalog has "audit.<action>" for each).
 ACTIONS = (
@@ -87,3 +88,25 @@ async def everything(session: AsyncSession, actor: Actor | None) -> list[AuditDT
         return await repo.latest(session, None, EXPORT_LIMIT)
     require(actor.is_admin)
     return await repo.latest(session, actor.admin_roots(), EXPORT_LIMIT, author=actor.user_id)
+
+
+async def search(
+    session: AsyncSession,
+    actor: Actor,
+    only: Filter,
+    limit: int = PAGE,
+    before_id: int | None = None,
+) -> list[AuditDTO]:
+    """The entries the admin may see, narrowed by action, author's name, unit and dates; a
+    unit to narrow to must be one they administer."""
+    require(actor.is_admin)
+    roots = actor.admin_roots()
+    return await repo.latest(session, roots, limit, before_id, actor.user_id, only)
+
+
+async def narrowed_to(session: AsyncSession, actor: Actor, unit_id: int) -> str:
+    """The path of a unit the admin administers, to narrow the log to (not found otherwise)."""
+    unit = await unit_repo.get(session, unit_id)
+    if unit is None or not actor.is_admin_of(unit):
+        raise NotFound()
+    return unit.path

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import (
     approvals,
+    audit,
     console,
     desk,
     imports,
@@ -127,6 +128,8 @@ def routes() -> list[Route | Mount]:
         Route("/console/tree/{unit_id:int}/rename", tree.rename, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/ask", tree.ask, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/confirm", tree.confirm, methods=["POST"]),
+        Route("/console/audit", audit.log),
+        Route("/console/audit.xlsx", audit.export),
         Route("/console/import", imports.import_page),
         Route("/console/import", imports.check, methods=["POST"]),
         Route("/console/import/template.xlsx", imports.template_file),

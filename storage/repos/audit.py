@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, Member, User
@@ -46,12 +46,38 @@ async def add(
     await session.flush()
 
 
+@dataclass(frozen=True)
+class Filter:
+    """What an admin narrows the log to (each part optional)."""
+
+    action: str | None = None
+    person: str | None = None  # part of the author's name
+    unit_path: str | None = None  # entries in this subtree
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self, name: ColumnElement[str]) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.action:
+            found.append(AuditEntry.action == self.action)
+        if self.person:
+            found.append(func.lower(name).contains(self.person.lower(), autoescape=True))
+        if self.unit_path:
+            found.append(AuditEntry.unit_path.startswith(self.unit_path, autoescape=True))
+        if self.since is not None:
+            found.append(AuditEntry.at >= self.since)
+        if self.until is not None:
+            found.append(AuditEntry.at < self.until)
+        return found
+
+
 async def latest(
     session: AsyncSession,
     paths: Sequence[str] | None,
     limit: int,
     before_id: int | None = None,
     author: int | None = None,
+    only: Filter | None = None,
 ) -> list[AuditDTO]:
     """Newest first; `paths` limits to entries in those subtrees (None: everything), plus the
     entries `author` made (one's own actions are always one's to read). Each entry names its
@@ -72,6 +98,8 @@ async def latest(
         )
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
+    if only is not None:
+        query = query.where(*only.conditions(name))
     rows = await session.execute(query)
     return [
         AuditDTO(

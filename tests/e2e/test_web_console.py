@@ -185,6 +185,8 @@ async def test_console_pages_on_a_phone_have_no_serious_accessibility_violations
         f"/console/stats/{justice}",
         "/console/search?q=chi+bo",
         f"/console/tree/{justice}",
+        "/console/audit",
+        "/console/import",
         "/console/broadcasts",
     ):
         await page.goto(f"{site.url}{path}")
@@ -243,6 +245,23 @@ async def test_admin_moves_a_cell_and_merges_two_and_the_statistics_follow(
         actions = [a for (a,) in (await s.execute(select(AuditEntry.action))).all()]
     assert "unit_move" in actions
     assert "unit_merge" in actions
+
+    # The audit log: narrowed to merges, then exported; closed to a secretary.
+    await page.goto(f"{site.url}/console/audit")
+    await page.get_by_label("Thao tác", exact=True).select_option("unit_merge")
+    await tap(page.get_by_role("button", name="Lọc"))
+    rows = await page.locator("table tbody tr").all_inner_texts()
+    assert len(rows) == 1
+    assert "unit:" in rows[0]
+    book = load_workbook(io.BytesIO(await download(page, "Tải nhật ký (Excel)")))
+    sheet = book.active
+    assert sheet is not None
+    assert sum(1 for row in sheet.iter_rows() if "unit:" in str(row[3].value)) == 1
+    await page.goto(f"{site.url}/console/audit?since=2027-13-40")
+    assert "Ngày không hợp lệ" in await page.locator("main").inner_text()
+    other = await desktop(browser)
+    await other.goto(await _signin(site, SECRETARY))
+    assert (await other.request.get(f"{site.url}/console/audit")).status == 403
 
 
 async def test_admin_imports_5000_members_with_12_bad_rows_from_the_web(
