@@ -31,6 +31,7 @@ ACTIONS = (
     "exempt",
     "campaign_create",
     "campaign_change",
+    "campaign_close",
     "unit_add",
     "unit_rename",
     "meeting_day",

@@ -174,9 +174,15 @@ async def close(
     session: AsyncSession, actor: Actor, campaign_id: int, now: datetime
 ) -> CampaignDTO:
     campaign = await managed(session, actor, campaign_id)
+    if campaign.status != "open":
+        raise DomainError("campaign.already_closed")
     await repo.change(session, campaign.id, status="closed")
     unit = await visible(session, actor, campaign.unit_id)
     await schedule_repo.wake_under(session, unit.path, now)
+    await audit.record(
+        session, actor, "campaign_close", now, unit_id=campaign.unit_id,
+        subject=f"campaign:{campaign.id}", year=campaign.year,
+    )  # fmt: skip
     return campaign
 
 

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.web import (
     approvals,
     audit,
+    campaigns,
     console,
     desk,
     imports,
@@ -128,6 +129,18 @@ def routes() -> list[Route | Mount]:
         Route("/console/tree/{unit_id:int}/rename", tree.rename, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/ask", tree.ask, methods=["POST"]),
         Route("/console/tree/{unit_id:int}/confirm", tree.confirm, methods=["POST"]),
+        Route("/console/campaigns/{unit_id:int}", campaigns.campaigns_page),
+        Route("/console/campaigns/{unit_id:int}", campaigns.open_year, methods=["POST"]),
+        Route(
+            "/console/campaigns/{unit_id:int}/{campaign_id:int}",
+            campaigns.change,
+            methods=["POST"],
+        ),
+        Route(
+            "/console/campaigns/{unit_id:int}/{campaign_id:int}/close",
+            campaigns.close,
+            methods=["POST"],
+        ),
         Route("/console/audit", audit.log),
         Route("/console/audit.xlsx", audit.export),
         Route("/console/import", imports.import_page),

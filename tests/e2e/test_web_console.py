@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -20,7 +20,7 @@ from domain.members import grant_admin
 from domain.units import find_path
 from jobs import planner
 from storage.dto import Role
-from storage.models import Account, AuditEntry, Broadcast, Member, Unit
+from storage.models import Account, AuditEntry, Broadcast, Campaign, Member, Unit
 from tests.e2e.helpers import enrol
 from tests.e2e.test_web import (
     MEMBER,
@@ -308,3 +308,41 @@ async def test_admin_imports_5000_members_with_12_bad_rows_from_the_web(
     assert (await other.request.get(f"{site.url}{address}")).status in (403, 404)
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Member)) == (before or 0) + 4988
+
+
+async def test_admin_opens_changes_and_closes_a_year_and_members_follow_it(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    """Sở Y tế has no campaign of its own: its admin opens 2027 for it, changes the deadline,
+    then closes it; a malformed date is refused with what was typed kept."""
+    _, health = await admin_of_justice(sessions)
+    async with sessions() as s:
+        health_unit = await find_path(s, HEALTH_CELL.rsplit("/", 1)[0])
+        await grant_admin(s, "telegram", str(ADMIN), health_unit, "vi", datetime.now(UTC))
+        await s.commit()
+    page = await desktop(browser)
+    await page.goto(await _signin(site, ADMIN))
+    await page.goto(f"{site.url}/console/campaigns/{health}")
+    await page.locator("#year").fill("2027")
+    await page.locator("#theme").fill("Nêu gương, trách nhiệm, đổi mới")
+    await page.locator("#opens_on").fill("2027-01-04")
+    await page.locator("#deadline").fill("2026-12-31")  # before it opens: refused
+    await tap(page.get_by_role("button", name="Mở đợt đăng ký"))
+    assert await page.locator(".error").count() == 1
+    assert await page.locator("#theme").input_value() == "Nêu gương, trách nhiệm, đổi mới"
+    await page.locator("#deadline").fill("2027-03-15")
+    await tap(page.get_by_role("button", name="Mở đợt đăng ký"))
+    assert "Đã thực hiện" in await page.locator(".notice").inner_text()
+    await page.locator("#deadline").fill("2027-03-31")
+    await tap(page.get_by_role("button", name="Lưu"))
+    async with sessions() as s:
+        campaign = await s.scalar(select(Campaign).where(Campaign.unit_id == health))
+        assert campaign is not None
+        assert (campaign.deadline, campaign.status) == (date(2027, 3, 31), "open")
+    await tap(page.get_by_role("button", name="Kết thúc đợt đăng ký"))
+    async with sessions() as s:
+        assert await s.scalar(select(Campaign.status).where(Campaign.unit_id == health)) == "closed"
+        actions = set(await s.scalars(select(AuditEntry.action)))
+    assert {"campaign_create", "campaign_change", "campaign_close"} <= actions
+    justice_page = await page.request.get(f"{site.url}/console/campaigns/1")
+    assert justice_page.status == 404  # the province's: not this admin's

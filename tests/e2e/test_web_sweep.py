@@ -18,6 +18,7 @@ from domain.units import find_path
 from storage.models import (
     Account,
     Broadcast,
+    Campaign,
     CheckIn,
     Commitment,
     CommitmentItem,
@@ -105,6 +106,7 @@ def _allowed(world: dict[str, object], role: str) -> dict[str, set[int]]:
         "approval": {c for c, m in owners.items() if m in members and m != _self(role, people)},
         "stats": covered if role == "admin" else set(),
         "tree": covered if role == "admin" else set(),
+        "campaigns": covered if role == "admin" else set(),
         "broadcast": {b for b, ids in sent.items() if role == "admin" and set(ids) <= covered},
         "report": own_items if role == "member" else set(),
     }
@@ -121,6 +123,7 @@ ROUTES = {
     "approval": ("/approvals/{}",),
     "stats": ("/console/stats/{}", "/console/stats/{}.xlsx"),
     "tree": ("/console/tree/{}",),
+    "campaigns": ("/console/campaigns/{}",),
     "broadcast": ("/console/broadcasts/{}",),
     "report": ("/report/{}",),
 }
@@ -130,6 +133,7 @@ FORMS = {
     "approval": ("/approvals/{}", {"decision": "approve", "version": "1"}),
     "broadcast": ("/console/broadcasts/{}/cancel", {}),
     "tree": ("/console/tree/{}/confirm", {"op": "close"}),
+    "campaigns": ("/console/campaigns/{}/1/close", {}),
     "report": ("/report/{}", {"progress": "50"}),
 }
 
@@ -150,6 +154,7 @@ async def test_every_id_on_every_route_opens_only_within_scope(
         "desk": max(world["units"]),  # type: ignore[type-var]
         "stats": max(world["units"]),  # type: ignore[type-var]
         "tree": max(world["units"]),  # type: ignore[type-var]
+        "campaigns": max(world["units"]),  # type: ignore[type-var]
         "member": max(world["members"]),  # type: ignore[type-var]
         "approval": max(world["commitments"]),  # type: ignore[type-var]
         "broadcast": max(world["broadcasts"]),  # type: ignore[type-var]
@@ -211,4 +216,5 @@ async def _state(sessions: Sessions) -> tuple[object, ...]:
             ),
             sorted((b.id, b.state) for b in await s.scalars(select(Broadcast))),
             sorted((u.id, u.closed_at is None) for u in await s.scalars(select(Unit))),
+            sorted((c.id, c.status) for c in await s.scalars(select(Campaign))),
         )
