@@ -251,6 +251,17 @@ async def exempt(visit: Visit, form: FormData) -> Response:
     return back_to(f"/desk/member/{member_id}?exempt={value}")
 
 
+@action(_card_view)
+async def propose(visit: Visit, form: FormData) -> Response:
+    """Người tốt, việc tốt: the member proposed to the committee, with the reason."""
+    from bot.web.honours import nominate
+
+    member_id = path_id(visit.request, "member_id")
+    member = await desk.visible_member(visit.session, visit.actor, member_id)
+    await nominate(visit, form, member.unit_id, member.id)
+    return back_to(f"/desk/member/{member_id}?proposed=1")
+
+
 # --- the files for the meeting ---------------------------------------------------------------
 
 

@@ -346,3 +346,30 @@ async def test_admin_opens_changes_and_closes_a_year_and_members_follow_it(
     assert {"campaign_create", "campaign_change", "campaign_close"} <= actions
     justice_page = await page.request.get(f"{site.url}/console/campaigns/1")
     assert justice_page.status == 404  # the province's: not this admin's
+
+
+async def test_a_secretary_proposes_and_the_committee_honours_and_announces(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    await admin_of_justice(sessions)
+    async with sessions() as s:
+        an = await s.scalar(select(Member.id).where(Member.full_name == "Nguyễn Văn An"))
+    secretary = await desktop(browser)
+    await secretary.goto(await _signin(site, SECRETARY))
+    await secretary.goto(f"{site.url}/desk/member/{an}")
+    await secretary.locator("#reason").fill(
+        "Hiến máu nhân đạo 5 lần trong năm, vận động 20 người cùng tham gia."
+    )
+    await tap(secretary.get_by_role("button", name="Gửi đề xuất lên cấp ủy"))
+    assert "Đã gửi đề xuất" in await secretary.locator(".notice").inner_text()
+
+    admin = await desktop(browser)
+    await admin.goto(await _signin(site, ADMIN))
+    await admin.goto(f"{site.url}/console/honours")
+    assert "Hiến máu nhân đạo" in await admin.locator("main").inner_text()
+    await tap(admin.get_by_role("button", name="Duyệt", exact=True))
+    assert "Nguyễn Văn An" in await admin.locator("ol").inner_text()  # on the year's roll
+    await site.api.wait_for(lambda: any("đã được cấp ủy duyệt" in e.text
+                                        for e in site.api.transcript(SECRETARY)), 15)  # fmt: skip
+    await site.api.wait_for(lambda: any("NGƯỜI TỐT, VIỆC TỐT" in e.text
+                                        for e in site.api.transcript(MEMBER)), 30)  # fmt: skip
