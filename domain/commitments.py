@@ -459,6 +459,14 @@ async def history(session: AsyncSession, actor: Actor, commitment_id: int) -> li
     return await repo.versions(session, commitment_id)
 
 
+async def last_year_remedial(session: AsyncSession, found: Sheet) -> list[ItemDTO]:
+    """What the member undertook to remedy last year, beside this year's registration for
+    whoever decides it (a sheet given by `reviewable`); none for a cell's models."""
+    if found.commitment.member_id is None:
+        return []
+    return await repo.remedial_of_year(session, found.commitment.member_id, found.campaign.year - 1)
+
+
 async def versions_of(session: AsyncSession, found: Sheet) -> list[VersionDTO]:
     """`history` of a sheet already given to its keeper (by `peek_personal` and the like)."""
     return await repo.versions(session, found.commitment.id) if found.commitment.id else []

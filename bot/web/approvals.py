@@ -94,6 +94,7 @@ async def _one_view(
         "approval.html",
         status,
         sheet=sheet,
+        last_year=await commitments.last_year_remedial(visit.session, sheet),
         waiting=sheet.commitment.state is State.SUBMITTED,
         own=visit.actor.member is not None and visit.actor.member.id == sheet.commitment.member_id,
         month=lambda d: dates.month(d, visit.lang),

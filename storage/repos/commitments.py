@@ -19,7 +19,14 @@ from storage.dto import (
     State,
     VersionDTO,
 )
-from storage.models import Commitment, CommitmentItem, CommitmentVersion, Member, Unit
+from storage.models import (
+    Campaign,
+    Commitment,
+    CommitmentItem,
+    CommitmentVersion,
+    Member,
+    Unit,
+)
 from storage.sql import among
 
 
@@ -302,3 +309,21 @@ async def submitted_under(
     if paths is not None:
         query = query.where(or_(*(Unit.path.startswith(p, autoescape=True) for p in paths)))
     return [Waiting(*row) for row in await session.execute(query)]
+
+
+async def remedial_of_year(session: AsyncSession, member_id: int, year: int) -> list[ItemDTO]:
+    """The remedial items (khắc phục hạn chế) of a member's registration of `year`, as last
+    approved or submitted, in order."""
+    rows = await session.scalars(
+        select(CommitmentItem)
+        .join(Commitment, Commitment.id == CommitmentItem.commitment_id)
+        .join(Campaign, Campaign.id == Commitment.campaign_id)
+        .where(
+            Commitment.member_id == member_id,
+            Campaign.year == year,
+            CommitmentItem.kind == ItemKind.REMEDIAL.value,
+            CommitmentItem.deleted_at.is_(None),
+        )
+        .order_by(CommitmentItem.position, CommitmentItem.id)
+    )
+    return [item_dto(r) for r in rows]

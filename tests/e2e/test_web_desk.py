@@ -272,3 +272,43 @@ async def test_nothing_of_another_cell_through_an_address_or_a_form(
     async with sessions() as s:
         state = await s.scalar(select(Commitment.state).where(Commitment.id == mine_waiting))
     assert state == "submitted"
+
+
+async def test_a_registration_is_read_beside_last_years_remedial_items(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    """The secretary decides An's 2027 registration with what An undertook to remedy in
+    2026 beside it."""
+    from storage.models import Campaign
+
+    waiting = await submitted(sessions, "telegram", str(MEMBER))
+    async with sessions() as s:
+        cell = await s.scalar(select(Unit.id).where(Unit.name == "Chi bộ Văn phòng"))
+        an = await s.scalar(select(Member.id).where(Member.full_name == "Nguyễn Văn An"))
+        old = Campaign(
+            unit_id=cell, year=2026, theme="Nêu gương 2026", opens_on=date(2026, 1, 5),
+            deadline=date(2026, 2, 27), status="closed", created_at=START,
+        )  # fmt: skip
+        s.add(old)
+        await s.flush()
+        before = Commitment(
+            campaign_id=old.id, member_id=an, state="approved", version=1, approved_version=1,
+            created_at=START, updated_at=START,
+        )  # fmt: skip
+        s.add(before)
+        await s.flush()
+        s.add(
+            CommitmentItem(
+                commitment_id=before.id, kind="remedial", position=1, progress=60,
+                status="in_progress", text="Khắc phục việc nộp báo cáo chậm hạn",
+                created_at=START,
+            )
+        )  # fmt: skip
+        await s.commit()
+    page = await desktop(browser)
+    await page.goto(await web_link(site, SECRETARY))
+    await page.goto(f"{site.url}/approvals/{waiting}")
+    main = await page.locator("main").inner_text()
+    assert "Nội dung khắc phục hạn chế đã đăng ký năm 2026" in main
+    assert "Khắc phục việc nộp báo cáo chậm hạn" in main
+    assert ITEMS[0] in main
