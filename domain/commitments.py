@@ -155,6 +155,20 @@ async def open_collective(
     return await sheet(session, actor, found.id)
 
 
+async def peek_collective(session: AsyncSession, actor: Actor, unit_id: int) -> Sheet:
+    """`open_collective` without writing: a cell's models not registered yet are shown
+    empty (id 0), and made by the first change."""
+    unit = await unit_repo.get(session, unit_id)
+    if unit is None or unit.closed or not actor.leads(unit):
+        raise NotFound()
+    campaign = await _campaign_for(session, unit)
+    found = await repo.find(session, campaign.id, None, unit.id)
+    if found is None:
+        blank = CommitmentDTO(0, campaign.id, None, unit.id, State.DRAFT, 0, 0, None, None)
+        return Sheet(blank, campaign, [], unit.name, unit)
+    return Sheet(found, campaign, await repo.items(session, found.id), unit.name, unit)
+
+
 async def _owned(session: AsyncSession, actor: Actor, commitment_id: int) -> CommitmentDTO:
     """The commitment if the actor keeps it: its member, or a leader of its cell for models."""
     found = await repo.get(session, commitment_id)
@@ -488,7 +502,9 @@ async def waiting(session: AsyncSession, actor: Actor) -> list[repo.Waiting]:
         return []
     found = await repo.submitted_under(session, paths, open_ids, WAITING_MAX)
     mine = actor.member.id if actor.member is not None else None
-    return [w for w in found if w.member_id != mine and _may_decide(actor, w)]
+    # a cell's models (member None) are never "one's own", whoever has no membership
+    own = [w for w in found if mine is not None and w.member_id == mine]
+    return [w for w in found if w not in own and _may_decide(actor, w)]
 
 
 def _may_decide(actor: Actor, entry: repo.Waiting) -> bool:

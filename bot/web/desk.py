@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from bot.flows.commitments import tell_submitted
 from bot.web.boundary import Download, Visit, action, back_to, download, page, path_id
-from domain import checkins, desk, meetings, members, reports
+from domain import checkins, commitments, desk, meetings, members, reports
 from domain.digest import UnitDigest, average_progress, behind, weeks_back
 from domain.errors import DomainError, NotFound
 from locales import dates
-from storage.dto import Progress, State
+from storage.dto import ItemKind, Progress, State
 from storage.repos.digest import MemberFacts
 
 PERCENTS = (0, 25, 50, 75, 100)
@@ -260,6 +261,52 @@ async def propose(visit: Visit, form: FormData) -> Response:
     member = await desk.visible_member(visit.session, visit.actor, member_id)
     await nominate(visit, form, member.unit_id, member.id)
     return back_to(f"/desk/member/{member_id}?proposed=1")
+
+
+# --- the cell's collective models (mô hình) --------------------------------------------------
+
+
+@page()
+async def models_page(visit: Visit) -> Response:
+    return await _models_view(visit)
+
+
+async def _models_view(
+    visit: Visit, error: str | None = None, values: FormData | None = None, status: int = 200
+) -> Response:
+    unit_id = path_id(visit.request, "unit_id")
+    sheet = await commitments.peek_collective(visit.session, visit.actor, unit_id)
+    return visit.render(
+        "models.html",
+        status,
+        sheet=sheet,
+        approved=sheet.commitment.approved_version > 0,
+        editable=sheet.commitment.state is not State.SUBMITTED,
+        text_max=commitments.TEXT_MAX,
+        error=error,
+        values=values or {},
+        done=visit.request.query_params.get("done", ""),
+    )
+
+
+@action(_models_view)
+async def model_add(visit: Visit, form: FormData) -> Response:
+    unit_id = path_id(visit.request, "unit_id")
+    sheet = await commitments.open_collective(visit.session, visit.actor, unit_id, visit.now)
+    await commitments.add_item(
+        visit.session, visit.actor, sheet.commitment.id, ItemKind.MODEL,
+        str(form.get("text", "")), visit.now,
+    )  # fmt: skip
+    return back_to(f"/desk/{unit_id}/models?done=added")
+
+
+@action(_models_view)
+async def model_submit(visit: Visit, _form: FormData) -> Response:
+    unit_id = path_id(visit.request, "unit_id")
+    sheet = await commitments.open_collective(visit.session, visit.actor, unit_id, visit.now)
+    done = await commitments.submit(visit.session, visit.actor, sheet.commitment.id, visit.now)
+    await tell_submitted(visit.ctx(), done)
+    return back_to(f"/desk/{unit_id}/models?done=submitted")
 
 
 # --- the files for the meeting ---------------------------------------------------------------

@@ -373,3 +373,30 @@ async def test_a_secretary_proposes_and_the_committee_honours_and_announces(
                                         for e in site.api.transcript(SECRETARY)), 15)  # fmt: skip
     await site.api.wait_for(lambda: any("NGƯỜI TỐT, VIỆC TỐT" in e.text
                                         for e in site.api.transcript(MEMBER)), 30)  # fmt: skip
+
+
+async def test_a_cells_models_registered_approved_above_and_reported(
+    site: Site, sessions: Sessions, browser: playwright.Browser
+) -> None:
+    await admin_of_justice(sessions)
+    secretary = await desktop(browser)
+    await secretary.goto(await _signin(site, SECRETARY))
+    await secretary.goto(f"{site.url}/desk")
+    await tap(secretary.get_by_role("link", name="Mô hình tập thể của chi bộ"))
+    model = "Mô hình “Ngày thứ Bảy văn minh” tại khu dân cư số 3"
+    await secretary.locator("#text").fill(model)
+    await tap(secretary.get_by_role("button", name="Thêm mô hình"))
+    await tap(secretary.get_by_role("button", name="Gửi cấp ủy cấp trên duyệt"))
+    assert "chờ" in await secretary.locator("main").inner_text()  # sent, waiting
+
+    admin = await desktop(browser)
+    await admin.goto(await _signin(site, ADMIN))
+    await admin.goto(f"{site.url}/approvals")
+    await tap(admin.get_by_role("link", name="Xem toàn văn"))
+    assert model in await admin.locator("main").inner_text()
+    await tap(admin.get_by_role("button", name="Duyệt", exact=True))
+
+    await secretary.reload()
+    await tap(secretary.locator("main").get_by_role("link", name="Báo cáo tiến độ"))
+    await tap(secretary.locator("form.report").first.get_by_role("button", name="75%"))
+    assert "75%" in await secretary.locator(".notice").inner_text()
