@@ -66,7 +66,7 @@ class Rollup:
 KEEP_FROM = 5000  # members
 BY_UNIT = 2000  # units: a subtree this small has its members read by their unit
 KEEP_FOR = timedelta(minutes=1)
-_kept: dict[int, tuple[datetime, UnitStats, list[UnitStats]]] = {}
+_kept: dict[tuple[str, int], tuple[datetime, UnitStats, list[UnitStats]]] = {}
 
 
 async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetime) -> Rollup:
@@ -75,13 +75,14 @@ async def rollup(session: AsyncSession, actor: Actor, unit_id: int, now: datetim
     if unit is None or unit.closed or not actor.is_admin_of(unit):
         raise NotFound()
     path = await unit_repo.names_along(session, unit)
-    kept = _kept.get(unit.id)
+    key = (str(session.get_bind().engine.url), unit.id)  # a process may serve two databases
+    kept = _kept.get(key)
     if kept is not None and now - KEEP_FOR <= kept[0] <= now:
         return Rollup(unit, kept[1], kept[2], path, kept[0])
     total, children = await _count(session, unit, now)
     if total.members < KEEP_FROM:
         return Rollup(unit, total, children, path)
-    _kept[unit.id] = (now, total, children)
+    _kept[key] = (now, total, children)
     return Rollup(unit, total, children, path, now)
 
 

@@ -354,6 +354,8 @@ async def test_a_secretary_proposes_and_the_committee_honours_and_announces(
     await admin_of_justice(sessions)
     async with sessions() as s:
         an = await s.scalar(select(Member.id).where(Member.full_name == "Nguyễn Văn An"))
+    admin = await desktop(browser)  # signed in first: the notice of the proposal comes later
+    await admin.goto(await _signin(site, ADMIN))
     secretary = await desktop(browser)
     await secretary.goto(await _signin(site, SECRETARY))
     await secretary.goto(f"{site.url}/desk/member/{an}")
@@ -363,8 +365,6 @@ async def test_a_secretary_proposes_and_the_committee_honours_and_announces(
     await tap(secretary.get_by_role("button", name="Gửi đề xuất lên cấp ủy"))
     assert "Đã gửi đề xuất" in await secretary.locator(".notice").inner_text()
 
-    admin = await desktop(browser)
-    await admin.goto(await _signin(site, ADMIN))
     await admin.goto(f"{site.url}/console/honours")
     assert "Hiến máu nhân đạo" in await admin.locator("main").inner_text()
     await tap(admin.get_by_role("button", name="Duyệt", exact=True))
@@ -379,6 +379,8 @@ async def test_a_cells_models_registered_approved_above_and_reported(
     site: Site, sessions: Sessions, browser: playwright.Browser
 ) -> None:
     await admin_of_justice(sessions)
+    admin = await desktop(browser)  # signed in first: the notice of the models comes later
+    await admin.goto(await _signin(site, ADMIN))
     secretary = await desktop(browser)
     await secretary.goto(await _signin(site, SECRETARY))
     await secretary.goto(f"{site.url}/desk")
@@ -389,8 +391,6 @@ async def test_a_cells_models_registered_approved_above_and_reported(
     await tap(secretary.get_by_role("button", name="Gửi cấp ủy cấp trên duyệt"))
     assert "chờ" in await secretary.locator("main").inner_text()  # sent, waiting
 
-    admin = await desktop(browser)
-    await admin.goto(await _signin(site, ADMIN))
     await admin.goto(f"{site.url}/approvals")
     await tap(admin.get_by_role("link", name="Xem toàn văn"))
     assert model in await admin.locator("main").inner_text()
