@@ -141,7 +141,7 @@ async def _send(ctx: Ctx) -> None:
     await ctx.clear_state()
     ctx.reply(views.home(ctx, "honour.sent"))
     reviewers = await honours.reviewers(ctx.session, found)
-    reviewers += await _root_admins(ctx)
+    reviewers += await root_admin_ids(ctx)
     await ctx.notify(
         reviewers,
         "honour.notice_nominated",
@@ -152,7 +152,7 @@ async def _send(ctx: Ctx) -> None:
     )
 
 
-async def _root_admins(ctx: Ctx) -> list[int]:
+async def root_admin_ids(ctx: Ctx) -> list[int]:
     """Admins named in the settings (they hold no grant row)."""
     ids = []
     for channel, external in ctx.config.root_admins:

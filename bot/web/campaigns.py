@@ -14,6 +14,7 @@ from domain import campaigns, units
 from domain.access import require
 from domain.errors import DomainError
 from locales import dates
+from storage.dto import CampaignDTO
 
 DATE_FIELDS = ("deadline", "midyear_review", "yearend_review")
 
@@ -71,13 +72,20 @@ async def open_year(visit: Visit, form: FormData) -> Response:
     return back_to(f"/console/campaigns/{unit.id}?done=opened")
 
 
+async def _managed(visit: Visit) -> CampaignDTO:
+    """The campaign in the address, the admin's and set on the unit the address names."""
+    current = await campaigns.managed(
+        visit.session, visit.actor, path_id(visit.request, "campaign_id")
+    )
+    if current.unit_id != path_id(visit.request, "unit_id"):
+        raise DomainError("error.bad_choice")
+    return current
+
+
 @action(_view)
 async def change(visit: Visit, form: FormData) -> Response:
-    unit_id = path_id(visit.request, "unit_id")
-    campaign_id = path_id(visit.request, "campaign_id")
-    current = await campaigns.managed(visit.session, visit.actor, campaign_id)
-    if current.unit_id != unit_id:
-        raise DomainError("error.bad_choice")
+    current = await _managed(visit)
+    unit_id, campaign_id = current.unit_id, current.id
     theme = str(form.get("theme", "")).strip()
     if theme and theme != current.theme:
         await campaigns.change(visit.session, visit.actor, campaign_id, "theme", theme, visit.now)
@@ -90,10 +98,6 @@ async def change(visit: Visit, form: FormData) -> Response:
 
 @action(_view)
 async def close(visit: Visit, _form: FormData) -> Response:
-    unit_id = path_id(visit.request, "unit_id")
-    campaign_id = path_id(visit.request, "campaign_id")
-    current = await campaigns.managed(visit.session, visit.actor, campaign_id)
-    if current.unit_id != unit_id:
-        raise DomainError("error.bad_choice")
-    await campaigns.close(visit.session, visit.actor, campaign_id, visit.now)
-    return back_to(f"/console/campaigns/{unit_id}?done=closed")
+    current = await _managed(visit)
+    await campaigns.close(visit.session, visit.actor, current.id, visit.now)
+    return back_to(f"/console/campaigns/{current.unit_id}?done=closed")

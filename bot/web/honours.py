@@ -8,13 +8,13 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from bot.flows.honours import root_admin_ids
 from bot.i18n import plain
 from bot.web.boundary import Visit, action, back_to, page, path_id
 from domain import honours
 from domain.access import require
 from domain.errors import DomainError
 from locales import dates
-from storage.repos import users as user_repo
 from storage.repos.honours import HonourDTO
 
 
@@ -71,12 +71,9 @@ async def nominate(visit: Visit, form: FormData, unit_id: int, member_id: int | 
         visit.session, visit.actor, unit_id, member_id, str(form.get("reason", "")), None,
         visit.local(visit.now).year, visit.now,
     )  # fmt: skip
-    reviewers = await honours.reviewers(visit.session, found)
-    for channel, external in visit.web.config.root_admins:
-        account = await user_repo.find_account(visit.session, channel, external)
-        if account is not None:
-            reviewers.append(account.user_id)
-    await visit.ctx().notify(
+    ctx = visit.ctx()
+    reviewers = await honours.reviewers(visit.session, found) + await root_admin_ids(ctx)
+    await ctx.notify(
         reviewers, "honour.notice_nominated", who=_who(visit, found), unit=found.unit_name,
         reason=found.reason,
     )  # fmt: skip
